@@ -1,0 +1,387 @@
+"""phraser's command line: parse, call the library, print. No logic lives here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from phraser import __version__
+
+DB_OPTION = click.option(
+    "-d",
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="PHRASER_DB",
+    help="Phrase bank file [env PHRASER_DB; default: per-user data dir].",
+)
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
+
+
+def _db_path(db_path: Path | None) -> Path:
+    from phraser.bank import default_path
+
+    return db_path or default_path()
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _open_bank(db_path: Path | None, *, build_if_missing: bool = False):
+    """Open the bank, building it from the bundled corpus on first use when asked."""
+    from phraser.bank import Bank, BankError
+
+    path = _db_path(db_path)
+    if not path.exists() and build_if_missing:
+        click.echo(f"phraser: no bank at {path}; building one from the bundled corpus…", err=True)
+        _run_build([], path, quiet=True)
+    try:
+        return Bank(path)
+    except BankError as exc:
+        hint = "" if "Rebuild" in str(exc) else "\n\nRun `phraser build` first."
+        raise click.ClickException(f"{exc}{hint}") from None
+
+
+def _run_build(paths: list[Path], path: Path, *, quiet: bool = False, **params):
+    from phraser.build import BuildError, build
+    from phraser.mine import MineParams
+
+    def warn(message: str) -> None:
+        click.echo(f"phraser: warning: {message}", err=True)
+
+    progress = None
+    bar = None
+    if not quiet and sys.stderr.isatty():
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        bar = Progress(
+            TextColumn("{task.description:<24}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            console=_console(stderr=True),
+            transient=True,
+        )
+        task = bar.add_task("reading", total=1)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if total:
+                bar.update(task, description=stage, completed=done, total=total)
+            else:
+                bar.update(task, description=stage)
+
+        bar.start()
+    try:
+        return build(paths, path, MineParams(**params), progress=progress, warn=warn)
+    except BuildError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="phraser")
+def cli() -> None:
+    """phraser: stock phrases for Chinese official writing (公文), mined from a corpus.
+
+    \b
+    Example:
+        phraser build                      # mine the bundled corpus
+        phraser suggest 各级各部门要高度重视安全生产
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@DB_OPTION
+@click.option(
+    "--min-count",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Keep phrases seen at least this often.",
+)
+@click.option(
+    "--max-len",
+    default=8,
+    show_default=True,
+    type=click.IntRange(4, 12),
+    help="Longest phrase, in characters.",
+)
+@JSON_OPTION
+def build(
+    paths: tuple[Path, ...], db_path: Path | None, min_count: int, max_len: int, as_json: bool
+) -> None:
+    """Mine PATHS (files or folders; default: the bundled corpus) into a phrase bank.
+
+    Reads .txt (UTF-8 or GBK/GB18030), .md and .docx, recursively. The new bank
+    replaces the old one only when the build succeeds.
+
+    \b
+    Example:
+        phraser build ~/公文/ --db mybank.sqlite
+    """
+    path = _db_path(db_path)
+    s = _run_build(list(paths), path, min_count=min_count, max_len=max_len)
+    summary = {
+        "bank": str(path),
+        "documents": s.documents,
+        "characters": s.characters,
+        "phrases": s.phrases,
+        "templates": s.templates,
+        "pairs": s.pairs,
+        "seconds": round(s.seconds, 2),
+        "skipped": s.skipped,
+        "duplicates": s.duplicates,
+    }
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    click.echo(
+        f"built {path}: {s.documents} documents, {s.characters:,} characters → "
+        f"{s.phrases:,} phrases, {s.templates:,} templates, {s.pairs:,} pairs "
+        f"in {s.seconds:.1f} s"
+        + (f" ({s.skipped} skipped)" if s.skipped else "")
+        + (f" ({s.duplicates} duplicates)" if s.duplicates else "")
+    )
+
+
+def _queries(query: tuple[str, ...], file) -> list[str]:
+    if file is not None:
+        return [line.rstrip("\r\n") for line in file]
+    return [" ".join(query)]
+
+
+@cli.command()
+@click.argument("query", nargs=-1)
+@click.option(
+    "-f",
+    "--file",
+    type=click.File("r", encoding="utf-8"),
+    help="Read queries from FILE, one per line ('-' for stdin).",
+)
+@click.option("-k", "--top", default=5, show_default=True, type=click.IntRange(1, 100))
+@DB_OPTION
+@JSON_OPTION
+def suggest(query: tuple[str, ...], file, top: int, db_path: Path | None, as_json: bool) -> None:
+    """Suggest stock phrases for QUERY: those it contains, fixes, templates, companions.
+
+    \b
+    Example:
+        phraser suggest 以科学发展观作为指导
+        phraser suggest --json --file drafts.txt
+    """
+    from phraser.index import Index
+    from phraser.suggest import Suggester, has_han, prepare
+
+    queries = _queries(query, file)
+    if file is None and not prepare(queries[0]):
+        raise click.UsageError("empty query: type a sentence, or use --file")
+    bank = _open_bank(db_path, build_if_missing=True)
+    suggester = Suggester(Index.load(bank))
+    console = None if as_json else _console()
+    for q in queries:
+        prepared = prepare(q)
+        results = suggester.suggest(q, top=top) if prepared else []
+        if as_json:
+            row = {"query": q, "suggestions": [s.to_dict() for s in results]}
+            click.echo(json.dumps(row, ensure_ascii=False))
+            continue
+        if prepared and not has_han(prepared):
+            click.echo(f"phraser: no Chinese in {q!r}; nothing to suggest", err=True)
+            continue
+        _print_suggestions(console, q, results)
+
+
+def _print_suggestions(console, query: str, results) -> None:
+    from rich.table import Table
+
+    table = Table(title=query, title_justify="left", show_edge=False, pad_edge=False)
+    for col in ("#", "suggestion", "match", "score", "why"):
+        table.add_column(col, overflow="fold")
+    for i, s in enumerate(results, start=1):
+        why = s.why + (f" → {s.rewrite}" if s.rewrite else "")
+        table.add_row(str(i), f"[bold]{s.text}[/]", s.match, f"{s.score:.2f}", why)
+    if not results:
+        table.add_row("", "(no suggestions)", "", "", "")
+    console.print(table)
+
+
+@cli.command()
+@click.argument("text")
+@DB_OPTION
+@JSON_OPTION
+def show(text: str, db_path: Path | None, as_json: bool) -> None:
+    """Show the card of one bank entry: counts, scores, examples, companions, templates.
+
+    \b
+    Example:
+        phraser show 齐抓共管
+        phraser show 以……为指导
+    """
+    from phraser.card import card
+
+    bank = _open_bank(db_path)
+    entry = card(bank, text)
+    if entry is None:
+        raise click.ClickException(
+            f"「{text}」 is not in the bank. Try `phraser search '*{text}*'`."
+        )
+    if as_json:
+        click.echo(json.dumps(entry, ensure_ascii=False, indent=1))
+        return
+    _print_card(_console(), entry)
+
+
+def _print_card(console, entry: dict) -> None:
+    from rich.markup import escape
+
+    console.print(f"[bold]{escape(entry['text'])}[/]  ({entry['kind']})")
+    for key in (
+        "count",
+        "documents",
+        "fillers_seen",
+        "score",
+        "pmi",
+        "left_entropy",
+        "right_entropy",
+        "dispersion",
+    ):
+        if key in entry:
+            console.print(f"  {key:<14} {entry[key]}")
+    if entry.get("examples"):
+        console.print("examples:")
+        for ex in entry["examples"]:
+            s, start, hl = ex["sentence"], ex["start"], ex["highlight"]
+            if start >= 0:
+                shown = escape(s[:start]) + "[reverse]" + escape(s[start : start + hl]) + "[/]"
+                shown += escape(s[start + hl :])
+            else:
+                shown = escape(s)
+            console.print(f"  {ex['document']}:{ex['line']}:{ex['col']}  {shown}")
+    if entry.get("companions"):
+        console.print(
+            "companions: " + "、".join(f"{c['text']} (×{c['count']})" for c in entry["companions"])
+        )
+    if entry.get("fillers"):
+        console.print(
+            "fillers: " + "、".join(f"{f['filler']} (×{f['count']})" for f in entry["fillers"])
+        )
+    if entry.get("templates"):
+        console.print(
+            "fills: " + "、".join(f"{t['text']} (×{t['count']})" for t in entry["templates"])
+        )
+
+
+@cli.command()
+@click.argument("pattern")
+@click.option("-n", "--limit", default=30, show_default=True, type=click.IntRange(1))
+@DB_OPTION
+@JSON_OPTION
+def search(pattern: str, limit: int, db_path: Path | None, as_json: bool) -> None:
+    """Wildcard lookup in the bank: `*` any run of characters, `?` exactly one.
+
+    \b
+    Example:
+        phraser search '以*为指导'
+        phraser search '?抓?管'
+    """
+    from phraser.suggest import prepare
+
+    if not prepare(pattern):
+        raise click.UsageError("empty pattern")
+    bank = _open_bank(db_path)
+    rows = bank.search(prepare(pattern), limit=limit)
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo(f"phraser: nothing matches {pattern}", err=True)
+        return
+    from rich.table import Table
+
+    table = Table(show_edge=False, pad_edge=False)
+    for col in ("text", "kind", "count", "score"):
+        table.add_column(col)
+    for row in rows:
+        table.add_row(row["text"], row["kind"], str(row["count"]), f"{row['score']:.2f}")
+    _console().print(table)
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "jsonl", "md"]),
+    default="csv",
+    show_default=True,
+)
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(["phrase", "template", "pair"]),
+    help="Entry kinds to export (repeatable; default all).",
+)
+@click.option(
+    "--min-count", default=0, type=click.IntRange(0), help="Only entries seen this often."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE instead of stdout.",
+)
+@DB_OPTION
+def export(
+    fmt: str, kinds: tuple[str, ...], min_count: int, output: Path | None, db_path: Path | None
+) -> None:
+    """Export the bank as CSV, JSON, JSON Lines or Markdown.
+
+    \b
+    Example:
+        phraser export --format jsonl --kind phrase --min-count 3 -o phrases.jsonl
+    """
+    from phraser import export as exporter
+
+    bank = _open_bank(db_path)
+    rows = bank.export_rows(set(kinds or ("phrase", "template", "pair")), min_count)
+    if output is None:
+        n = exporter.write(rows, fmt, sys.stdout)
+    else:
+        tmp = output.with_name(f".{output.name}.tmp")
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            n = exporter.write(rows, fmt, f)
+        tmp.replace(output)
+        click.echo(f"wrote {n:,} entries to {output}", err=True)
+
+
+@cli.command()
+@DB_OPTION
+@JSON_OPTION
+def stats(db_path: Path | None, as_json: bool) -> None:
+    """Counts and provenance of the phrase bank.
+
+    \b
+    Example:
+        phraser stats --json
+    """
+    bank = _open_bank(db_path)
+    info = bank.stats()
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False))
+        return
+    for key, value in info.items():
+        click.echo(f"{key:<15} {value:,}" if isinstance(value, int) else f"{key:<15} {value}")
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,460 @@
+"""The phrase bank: a plain SQLite file (open it in Datasette) written atomically.
+
+Tables: meta, documents, phrases, templates, fillers, pairs, examples (+ examples_fts).
+A build writes a new file beside the old one and renames it over, so an interrupted
+build never leaves a half-written bank behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from .corpus import Spool
+from .mine import Example, MineParams, MineResult
+
+SCHEMA_VERSION = 1
+EXAMPLE_CHARS = 120
+
+
+class BankError(Exception):
+    """A bank that is missing, unreadable or from another schema; the message says what to do."""
+
+
+def default_path() -> Path:
+    """`PHRASER_DB`, else `bank.sqlite` in the per-user data directory."""
+    env = os.environ.get("PHRASER_DB")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("phraser", appauthor=False)) / "bank.sqlite"
+
+
+@dataclass
+class BuildSummary:
+    documents: int
+    characters: int
+    phrases: int
+    templates: int
+    pairs: int
+    seconds: float
+    skipped: int = 0
+    duplicates: int = 0
+
+
+def _clip(sentence: str, col: int, width: int = EXAMPLE_CHARS) -> tuple[str, int]:
+    """A long sentence cut to `width` characters around position `col` (0-based)."""
+    if len(sentence) <= width:
+        return sentence, col
+    start = max(0, min(col - width // 3, len(sentence) - width))
+    return sentence[start : start + width], col - start
+
+
+def _create_schema(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["documents"].create(
+        {"id": int, "path": str, "name": str, "sha1": str, "encoding": str, "chars": int},
+        pk="id",
+    )
+    db["phrases"].create(
+        {
+            "id": int,
+            "text": str,
+            "length": int,
+            "count": int,
+            "doc_count": int,
+            "block_count": int,
+            "pmi": float,
+            "left_entropy": float,
+            "right_entropy": float,
+            "dispersion": float,
+            "aligned": float,
+            "score": float,
+            "source": str,
+        },
+        pk="id",
+        not_null={"text", "count"},
+    )
+    db["templates"].create(
+        {
+            "id": int,
+            "text": str,
+            "prefix": str,
+            "suffix": str,
+            "count": int,
+            "filler_count": int,
+            "doc_count": int,
+            "score": float,
+        },
+        pk="id",
+    )
+    db["fillers"].create(
+        {"template_id": int, "filler": str, "count": int},
+        pk=("template_id", "filler"),
+        foreign_keys=[("template_id", "templates", "id")],
+    )
+    db["pairs"].create(
+        {
+            "id": int,
+            "a_id": int,
+            "b_id": int,
+            "a": str,
+            "b": str,
+            "count": int,
+            "score": float,
+            "pmi": float,
+        },
+        pk="id",
+        foreign_keys=[("a_id", "phrases", "id"), ("b_id", "phrases", "id")],
+    )
+    db["examples"].create(
+        {
+            "id": int,
+            "kind": str,
+            "entry_id": int,
+            "doc_id": int,
+            "line": int,
+            "col": int,
+            "sentence": str,
+            "start": int,
+        },
+        pk="id",
+        foreign_keys=[("doc_id", "documents", "id")],
+    )
+    db["phrases"].create_index(["text"], unique=True)
+    db["phrases"].create_index(["score"])
+    db["templates"].create_index(["text"], unique=True)
+    db["templates"].create_index(["suffix"])
+    db["pairs"].create_index(["a_id"])
+    db["pairs"].create_index(["b_id"])
+    db["examples"].create_index(["kind", "entry_id"])
+
+
+def _example_rows(kind: str, entry_id: int, examples: list[Example], needle: str) -> Iterator[dict]:
+    for ex in examples:
+        at = ex.sentence.find(needle)
+        sentence, start = _clip(ex.sentence, max(at, 0))
+        yield {
+            "kind": kind,
+            "entry_id": entry_id,
+            "doc_id": ex.doc,
+            "line": ex.line,
+            "col": ex.col,
+            "sentence": sentence,
+            "start": start if at >= 0 else -1,
+        }
+
+
+def write(
+    path: Path,
+    result: MineResult,
+    spool: Spool,
+    params: MineParams,
+    *,
+    seconds: float = 0.0,
+) -> None:
+    """Write a mined result as a bank at `path`, atomically (temp file + rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        db = sqlite_utils.Database(tmp)
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        _create_schema(db)
+        with db.conn:
+            _fill(db, result, spool, params, seconds)
+        db["examples"].enable_fts(["sentence"], tokenize="trigram")
+        db.execute("ANALYZE")
+        db.conn.commit()
+        db.close()
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: float) -> None:
+    fingerprint = _fingerprint(d.sha1 for d in spool.docs)
+    meta = {
+        "schema_version": str(SCHEMA_VERSION),
+        "params": json.dumps(params.__dict__, ensure_ascii=False),
+        "corpus_fingerprint": fingerprint,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "characters": str(result.chars),
+        "han_characters": str(result.han_chars),
+        "build_seconds": f"{seconds:.2f}",
+    }
+    db["meta"].insert_all([{"key": k, "value": v} for k, v in meta.items()])
+    db["documents"].insert_all(
+        {
+            "id": d.idx,
+            "path": d.path,
+            "name": d.name,
+            "sha1": d.sha1,
+            "encoding": d.encoding,
+            "chars": d.chars,
+        }
+        for d in spool.docs
+    )
+    ids = {}
+    rows = []
+    for i, st in enumerate(result.phrases, start=1):
+        ids[st.text] = i
+        rows.append(
+            {
+                "id": i,
+                "text": st.text,
+                "length": len(st.text),
+                "count": st.count,
+                "doc_count": st.doc_count,
+                "block_count": st.block_count,
+                "pmi": round(st.pmi, 4),
+                "left_entropy": round(st.left_entropy, 4),
+                "right_entropy": round(st.right_entropy, 4),
+                "dispersion": round(st.dispersion, 4),
+                "aligned": round(st.aligned, 4),
+                "score": round(st.score, 5),
+                "source": st.source,
+            }
+        )
+    db["phrases"].insert_all(rows, batch_size=5000)
+    db["templates"].insert_all(
+        (
+            {
+                "id": i,
+                "text": t.text,
+                "prefix": t.prefix,
+                "suffix": t.suffix,
+                "count": t.count,
+                "filler_count": len(t.fillers),
+                "doc_count": len(t.docs),
+                "score": round(t.score, 5),
+            }
+            for i, t in enumerate(result.templates, start=1)
+        ),
+        batch_size=5000,
+    )
+    db["fillers"].insert_all(
+        (
+            {"template_id": i, "filler": f, "count": n}
+            for i, t in enumerate(result.templates, start=1)
+            for f, n in t.fillers.most_common()
+        ),
+        batch_size=5000,
+    )
+    db["pairs"].insert_all(
+        (
+            {
+                "id": i,
+                "a_id": ids[p.a],
+                "b_id": ids[p.b],
+                "a": p.a,
+                "b": p.b,
+                "count": p.count,
+                "score": round(p.score, 5),
+                "pmi": round(p.pmi, 4),
+            }
+            for i, p in enumerate((p for p in result.pairs if p.a in ids and p.b in ids), start=1)
+        ),
+        batch_size=5000,
+    )
+
+    def examples() -> Iterator[dict]:
+        for st in result.phrases:
+            yield from _example_rows("phrase", ids[st.text], st.examples, st.text)
+        for i, t in enumerate(result.templates, start=1):
+            yield from _example_rows("template", i, t.examples, t.prefix)
+        for i, p in enumerate((p for p in result.pairs if p.a in ids and p.b in ids), start=1):
+            yield from _example_rows("pair", i, p.examples, p.a)
+
+    db["examples"].insert_all(examples(), batch_size=5000)
+
+
+def _fingerprint(shas: Iterator[str]) -> str:
+    import hashlib
+
+    h = hashlib.sha1()
+    for sha in sorted(shas):
+        h.update(sha.encode())
+    return h.hexdigest()
+
+
+class Bank:
+    """Read access to a built bank."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise BankError(f"no phrase bank at {self.path}")
+        try:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            self.db = sqlite_utils.Database(conn)
+            version = self.db.execute(
+                "select value from meta where key = 'schema_version'"
+            ).fetchone()
+        except sqlite3.DatabaseError:
+            raise BankError(f"{self.path} is not a phraser bank") from None
+        if version is None or version[0] != str(SCHEMA_VERSION):
+            found = version[0] if version else "unknown"
+            raise BankError(
+                f"{self.path} was written by bank schema v{found}; this phraser reads "
+                f"v{SCHEMA_VERSION}. Rebuild it with `phraser build`."
+            )
+
+    def meta(self) -> dict[str, str]:
+        return {k: v for k, v in self.db.execute("select key, value from meta")}
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- lookups ----------------------------------------------------------------------
+
+    def phrase(self, text: str) -> dict | None:
+        rows = list(self.db.query("select * from phrases where text = ?", [text]))
+        return rows[0] if rows else None
+
+    def template(self, text: str) -> dict | None:
+        rows = list(self.db.query("select * from templates where text = ?", [text]))
+        return rows[0] if rows else None
+
+    def examples(self, kind: str, entry_id: int, limit: int = 5) -> list[dict]:
+        return list(
+            self.db.query(
+                """select e.sentence, e.start, e.line, e.col, d.name as document
+                from examples e join documents d on d.id = e.doc_id
+                where e.kind = ? and e.entry_id = ? order by e.id limit ?""",
+                [kind, entry_id, limit],
+            )
+        )
+
+    def companions(self, phrase_id: int, limit: int = 10) -> list[dict]:
+        return list(
+            self.db.query(
+                """select case when a_id = :id then b else a end as text, count, score
+                from pairs where a_id = :id or b_id = :id
+                order by score * count desc, count desc limit :limit""",
+                {"id": phrase_id, "limit": limit},
+            )
+        )
+
+    def fillers(self, template_id: int, limit: int = 10) -> list[dict]:
+        return list(
+            self.db.query(
+                "select filler, count from fillers where template_id = ? "
+                "order by count desc, filler limit ?",
+                [template_id, limit],
+            )
+        )
+
+    def templates_filled_by(self, text: str, limit: int = 10) -> list[dict]:
+        return list(
+            self.db.query(
+                """select t.text, f.filler, f.count from fillers f
+                join templates t on t.id = f.template_id
+                where f.filler like ? order by f.count desc, t.score desc limit ?""",
+                [f"%{text}%", limit],
+            )
+        )
+
+    def search(self, pattern: str, limit: int = 50) -> list[dict]:
+        """Wildcard lookup: `*` any run, `?` one character (SQLite GLOB semantics).
+
+        Matches phrases, templates, and templates filled with their recorded fillers,
+        so `以*为指导` finds the template and every way the corpus filled it.
+        """
+        glob = pattern.replace("[", "[[]")
+        return list(
+            self.db.query(
+                """select text, kind, count, score from (
+                    select text, 'phrase' as kind, count, score from phrases
+                    where text glob :g
+                    union all
+                    select text, 'template' as kind, count, score from templates
+                    where text glob :g
+                    union all
+                    select t.prefix || f.filler || t.suffix as text, 'filled' as kind,
+                        f.count as count, t.score as score
+                    from fillers f join templates t on t.id = f.template_id
+                    where t.prefix || f.filler || t.suffix glob :g
+                ) order by count desc, score desc, text limit :limit""",
+                {"g": glob, "limit": limit},
+            )
+        )
+
+    def stats(self) -> dict:
+        def one(sql: str) -> int:
+            return self.db.execute(sql).fetchone()[0]
+
+        meta = self.meta()
+        return {
+            "path": str(self.path),
+            "bytes": self.path.stat().st_size,
+            "documents": one("select count(*) from documents"),
+            "characters": int(meta.get("characters", 0)),
+            "phrases": one("select count(*) from phrases"),
+            "templates": one("select count(*) from templates"),
+            "pairs": one("select count(*) from pairs"),
+            "examples": one("select count(*) from examples"),
+            "schema_version": int(meta["schema_version"]),
+            "built_at": meta.get("built_at"),
+            "build_seconds": float(meta.get("build_seconds", 0)),
+        }
+
+    def export_rows(self, kinds: set[str], min_count: int = 0) -> Iterator[dict]:
+        """Every entry as a flat row: text, kind, count, documents, score, examples, extras."""
+        if "phrase" in kinds:
+            for row in self.db.query(
+                "select id, text, count, doc_count, score from phrases "
+                "where count >= ? order by score desc, text",
+                [min_count],
+            ):
+                yield {
+                    "text": row["text"],
+                    "kind": "phrase",
+                    "count": row["count"],
+                    "documents": row["doc_count"],
+                    "score": row["score"],
+                    "companions": [c["text"] for c in self.companions(row["id"], 5)],
+                    "fillers": [],
+                    "examples": [e["sentence"] for e in self.examples("phrase", row["id"], 2)],
+                }
+        if "template" in kinds:
+            for row in self.db.query(
+                "select id, text, count, doc_count, score from templates "
+                "where count >= ? order by score desc, text",
+                [min_count],
+            ):
+                yield {
+                    "text": row["text"],
+                    "kind": "template",
+                    "count": row["count"],
+                    "documents": row["doc_count"],
+                    "score": row["score"],
+                    "companions": [],
+                    "fillers": [f["filler"] for f in self.fillers(row["id"], 5)],
+                    "examples": [e["sentence"] for e in self.examples("template", row["id"], 2)],
+                }
+        if "pair" in kinds:
+            for row in self.db.query(
+                "select id, a, b, count, score from pairs where count >= ? "
+                "order by score * count desc, a",
+                [min_count],
+            ):
+                yield {
+                    "text": f"{row['a']}、{row['b']}",
+                    "kind": "pair",
+                    "count": row["count"],
+                    "documents": None,
+                    "score": row["score"],
+                    "companions": [row["a"], row["b"]],
+                    "fillers": [],
+                    "examples": [e["sentence"] for e in self.examples("pair", row["id"], 2)],
+                }

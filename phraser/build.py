@@ -1,0 +1,50 @@
+"""The build pipeline: files → spool → mine → bank, atomically, with progress."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from . import bank
+from .corpus import bundled_corpus, spool
+from .mine import MineParams, Progress, mine
+
+
+class BuildError(Exception):
+    """A build that cannot start or finish; the previous bank is left as it was."""
+
+
+def build(
+    paths: Iterable[Path] | None,
+    db_path: Path,
+    params: MineParams | None = None,
+    *,
+    progress: Progress | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> bank.BuildSummary:
+    """Mine `paths` (default: the bundled corpus) into a new bank at `db_path`."""
+    params = params or MineParams()
+    paths = list(paths or []) or [bundled_corpus()]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise BuildError(f"no such file or folder: {', '.join(missing)}")
+    start = time.perf_counter()
+    with spool(paths, warn=warn) as sp:
+        if not sp.docs:
+            raise BuildError(
+                "no readable documents (.txt, .md, .docx) in " + ", ".join(map(str, paths))
+            )
+        result = mine(sp, params, progress)
+        seconds = time.perf_counter() - start
+        bank.write(db_path, result, sp, params, seconds=seconds)
+        return bank.BuildSummary(
+            documents=len(sp.docs),
+            characters=sp.chars,
+            phrases=len(result.phrases),
+            templates=len(result.templates),
+            pairs=len(result.pairs),
+            seconds=time.perf_counter() - start,
+            skipped=len(sp.skipped),
+            duplicates=len(sp.duplicates),
+        )

@@ -1,0 +1,40 @@
+"""An entry's card: everything the bank knows about one phrase or template."""
+
+from __future__ import annotations
+
+from .bank import Bank
+
+
+def card(bank: Bank, text: str) -> dict | None:
+    """The card of `text` (a phrase, or a template written with …… as its slot), or None."""
+    phrase = bank.phrase(text)
+    if phrase is not None:
+        examples = bank.examples("phrase", phrase["id"])
+        return {
+            "text": phrase["text"],
+            "kind": "phrase",
+            "count": phrase["count"],
+            "documents": phrase["doc_count"],
+            "score": phrase["score"],
+            "pmi": phrase["pmi"],
+            "left_entropy": phrase["left_entropy"],
+            "right_entropy": phrase["right_entropy"],
+            "dispersion": phrase["dispersion"],
+            "examples": [dict(e, highlight=len(text)) for e in examples],
+            "companions": bank.companions(phrase["id"]),
+            "templates": bank.templates_filled_by(text),
+        }
+    template = bank.template(text.replace("...", "……").replace("…", "……").replace("…………", "……"))
+    if template is not None:
+        examples = bank.examples("template", template["id"])
+        return {
+            "text": template["text"],
+            "kind": "template",
+            "count": template["count"],
+            "documents": template["doc_count"],
+            "fillers_seen": template["filler_count"],
+            "score": template["score"],
+            "examples": [dict(e, highlight=len(template["prefix"])) for e in examples],
+            "fillers": bank.fillers(template["id"]),
+        }
+    return None

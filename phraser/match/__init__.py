@@ -1,0 +1,34 @@
+"""Matching: from what the user typed to bank entries, one module per kind of match.
+
+Each matcher is `(query, index) -> list[Suggestion]`; `rank` merges them into one list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass
+class Suggestion:
+    """One suggested bank entry.
+
+    text: the entry itself (a phrase, or a template such as 以……为指导);
+    kind: what the entry is (phrase | template);
+    match: how it was found (exact | fuzzy | template | companion);
+    score: confidence in 0..1, comparable across matchers;
+    why: one short reason; rewrite: the user's sentence with the entry applied.
+    """
+
+    text: str
+    kind: str
+    match: str
+    score: float
+    why: str
+    rewrite: str | None = None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["score"] = round(self.score, 4)
+        if d["rewrite"] is None:
+            del d["rewrite"]
+        return d

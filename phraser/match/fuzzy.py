@@ -1,0 +1,49 @@
+"""Fuzzy: bank phrases that are nearly in the sentence (a character off, or reordered)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rapidfuzz import fuzz
+
+from ..index import Index
+from . import Suggestion
+
+
+def _overlap(a: str, b: Counter) -> int:
+    return sum((Counter(a) & b).values())
+
+
+def match(query: str, index: Index, *, limit: int = 300) -> list[Suggestion]:
+    """Candidates share most of their characters with the query; rapidfuzz ranks them."""
+    qchars = Counter(query)
+    seen: Counter = Counter()
+    for ch in qchars:
+        for e in index.by_char.get(ch, ()):
+            seen[e.text] += 1
+    out = []
+    for text, shared in seen.most_common(limit * 4):
+        if len(text) < 3 or text in query or shared < len(set(text)) - 1:
+            continue
+        cover = _overlap(text, qchars) / len(text)
+        if cover < 0.74:
+            continue
+        partial = fuzz.partial_ratio(text, query) / 100
+        if partial < 0.74:
+            continue
+        sim = 0.5 * cover + 0.5 * partial
+        if sim < 0.75:
+            continue
+        e = index.phrases[text]
+        out.append(
+            Suggestion(
+                text,
+                "phrase",
+                "fuzzy",
+                0.55 + 0.35 * sim + 0.05 * e.quality,
+                f"close to the sentence ({sim:.0%})",
+            )
+        )
+        if len(out) >= limit:
+            break
+    return out

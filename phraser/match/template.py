@@ -1,0 +1,54 @@
+"""Templates: the sentence fits a template's literal pieces; suggest it with the user's filler."""
+
+from __future__ import annotations
+
+from rapidfuzz import fuzz
+
+from ..index import Index
+from . import Suggestion
+
+#: Connectors that official style writes shorter inside a template: 以X作为抓手 → 以X为抓手.
+CONNECTOR_VARIANTS = {"作为": "为", "做为": "为", "当做": "作为", "当作": "作为"}
+
+
+def _tail(rest: str, suffix: str) -> tuple[int, int, float, str] | None:
+    """Locate the template's suffix in `rest`: (filler end, tail end, similarity, fix)."""
+    j = rest.find(suffix)
+    if j >= 0:
+        end = j + len(suffix)
+        for long, short in CONNECTOR_VARIANTS.items():
+            cut = j + len(short) - len(long)
+            if suffix.startswith(short) and rest[cut : j + len(short)] == long and cut >= 2:
+                return cut, end, 0.97, f"{long}→{short}"
+        return (j, end, 1.0, "") if j >= 2 else None
+    best = None
+    for start in range(2, len(rest)):
+        if rest[start] != suffix[0]:
+            continue
+        for size in range(max(2, len(suffix) - 2), len(suffix) + 3):
+            tail = rest[start : start + size]
+            sim = fuzz.ratio(tail, suffix) / 100
+            if sim >= 0.66 and (best is None or sim > best[2]):
+                best = (start, start + len(tail), sim, f"{tail}→{suffix}")
+    return best
+
+
+def match(query: str, index: Index) -> list[Suggestion]:
+    out = []
+    for t in index.templates:
+        i = query.find(t.prefix)
+        if i < 0 or t.suffix[0] not in query[i + len(t.prefix) :]:
+            continue
+        rest = query[i + len(t.prefix) :]
+        hit = _tail(rest, t.suffix)
+        if hit is None:
+            continue
+        j, end, sim, fixed = hit
+        filler = rest[:j]
+        if not 2 <= len(filler) <= 15 or not filler.isalnum():
+            continue
+        rewrite = query[:i] + t.prefix + filler + t.suffix + rest[end:]
+        score = (0.62 + 0.3 * t.quality) * sim
+        why = f"fits {t.text} with 「{filler}」" + (f" ({fixed})" if fixed else "")
+        out.append(Suggestion(t.text, "template", "template", score, why, rewrite))
+    return out

@@ -1,0 +1,585 @@
+"""Mining: turn a spooled corpus into phrases, slot templates and companion pairs.
+
+The passes, each streaming over the spool so memory follows the bank, not the corpus:
+
+1. **levels** — character n-grams inside Han runs, one length per pass. An n-gram is
+   counted only when its (n-1)-prefix or suffix was frequent (Apriori pruning), and the
+   same counts give the left/right neighbour entropy of the level below for free.
+2. **stats** — over the surviving candidates: jieba-boundary alignment, document and
+   block spread, template (A…B) occurrences, and parallel list items.
+3. **examples** — a few example sentences for each kept entry.
+
+Scores are explained where they are computed; the README's design section has the why.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from . import text as textmod
+from .corpus import Spool
+
+#: Characters a stock phrase does not start with: particles, conjunctions, prepositions
+#: and modal verbs that glue phrases to their context (的工作, 要进一步).
+BAD_START = set("的了着过和与及并而或是在就都也又还被把将对从向等之个们地得这那其要会能可所该")
+#: Characters a stock phrase does not end with.
+BAD_END = set(
+    "的了着过和与及并而或是在就都也又还被把将对从向等之个们地得这那其要会能可所该为以后来"
+)
+#: Single-character words that split a clause: a candidate with one of them standing alone
+#: inside is a piece of a sentence, not a phrase.
+INNER_BREAKS = set("要是在和就都也又还将把被对从向让使")
+#: Ordinals and list markers: 一是, 二要, 第三 head enumerations, they are not phrases.
+ORDINALS = set("一二三四五六七八九十第")
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class MineParams:
+    """Knobs of a build; they are stored in the bank's meta table."""
+
+    min_count: int = 2
+    min_len: int = 3
+    max_len: int = 8
+    min_pmi: float = 1.5
+    min_entropy: float = 0.3
+    min_fillers: int = 3
+    examples: int = 3
+    block_chars: int = 0  # 0: chosen from the corpus size
+
+    def resolved_block_chars(self, total_chars: int) -> int:
+        if self.block_chars:
+            return self.block_chars
+        return max(1500, total_chars // 300)
+
+
+@dataclass
+class Example:
+    doc: int
+    line: int
+    col: int
+    sentence: str
+
+
+@dataclass
+class PhraseStat:
+    text: str
+    count: int
+    pmi: float
+    left_entropy: float
+    right_entropy: float
+    doc_count: int = 0
+    block_count: int = 0
+    dispersion: float = 0.0
+    aligned: float = 0.0
+    score: float = 0.0
+    source: str = "mined"
+    docs: set[int] = field(default_factory=set)
+    examples: list[Example] = field(default_factory=list)
+
+
+@dataclass
+class TemplateStat:
+    prefix: str
+    suffix: str
+    count: int
+    fillers: Counter
+    score: float = 0.0
+    docs: set[int] = field(default_factory=set)
+    examples: list[Example] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return f"{self.prefix}……{self.suffix}"
+
+
+@dataclass
+class PairStat:
+    a: str
+    b: str
+    count: int
+    score: float = 0.0
+    pmi: float = 0.0
+    examples: list[Example] = field(default_factory=list)
+
+
+@dataclass
+class MineResult:
+    phrases: list[PhraseStat]
+    templates: list[TemplateStat]
+    pairs: list[PairStat]
+    chars: int
+    han_chars: int
+
+
+def _tokenizer():
+    """Our own jieba instance, quiet, loaded on first use (≈1 s)."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    return tok
+
+
+def dispersion(count: int, blocks: int, total_blocks: int) -> float:
+    """Blocks an item occurs in over the blocks expected if its occurrences fell at random.
+
+    1.0 for an item spread like a stock formulation; a domain term (特种设备) clusters in
+    the speech about it and scores low.
+    """
+    if total_blocks <= 1:
+        return 1.0
+    expected = total_blocks * (1 - (1 - 1 / total_blocks) ** count)
+    return min(1.0, blocks / expected) if expected else 0.0
+
+
+def _entropy(count: int, sum_clogc: float) -> float:
+    """Neighbour entropy where each clause boundary counts as a distinct neighbour.
+
+    With S occurrences and neighbour counts c_i, boundaries contribute (b/S)·log S,
+    and the total collapses to log S − Σ c_i log c_i / S.
+    """
+    if count <= 1:
+        return 0.0
+    return max(0.0, math.log(count) - sum_clogc / count)
+
+
+class Miner:
+    """One build's mining state. Use `run()`; the passes are methods for testing."""
+
+    def __init__(self, spool: Spool, params: MineParams, progress: Progress | None = None):
+        self.spool = spool
+        self.p = params
+        self.progress = progress
+        self.counts: dict[str, int] = {}
+        self.left: dict[str, float] = {}
+        self.right: dict[str, float] = {}
+        self.han_chars = 0
+        self._tok = None
+
+    # -- helpers -----------------------------------------------------------------
+
+    @property
+    def tok(self):
+        if self._tok is None:
+            self._tok = _tokenizer()
+        return self._tok
+
+    def _report(self, stage: str, done: int, total: int) -> None:
+        if self.progress:
+            self.progress(stage, done, total)
+
+    def _sentences(self, stage: str) -> Iterator[tuple[int, int, int, int, str]]:
+        """(doc, block, line, col, sentence) over the spool, reporting progress."""
+        block_chars = self.p.resolved_block_chars(self.spool.chars)
+        total = self.spool.chars
+        done = 0
+        block_base = 0
+        for info, body in self.spool.texts():
+            offset = 0
+            line_starts = {}
+            for line_no, line in enumerate(body.split("\n"), start=1):
+                line_starts[line_no] = offset
+                offset += len(line) + 1
+            for line, col, sentence in textmod.sentences(body):
+                block = block_base + (line_starts[line] + col) // block_chars
+                yield info.idx, block, line, col, sentence
+            block_base += info.chars // block_chars + 1
+            done += info.chars
+            self._report(stage, done, total)
+
+    def _clauses(self, stage: str) -> Iterator[str]:
+        for info, body in self.spool.texts():
+            yield from textmod.HAN_RUN.findall(body)
+            self._report(stage, info.chars, 0)
+
+    # -- pass 1: levels ----------------------------------------------------------
+
+    def count_levels(self) -> None:
+        """Count n-grams level by level with Apriori pruning; neighbour entropies too."""
+        p = self.p
+        uni: Counter = Counter()
+        for clause in self._clauses("counting 1-grams"):
+            uni.update(clause)
+        self.han_chars = sum(uni.values())
+        counts = self.counts
+        frequent = {g: c for g, c in uni.items() if c >= p.min_count}
+        counts.update(uni)
+        for n in range(2, p.max_len + 2):
+            ext: Counter = Counter()
+            for clause in self._clauses(f"counting {n}-grams"):
+                size = len(clause)
+                if size < n:
+                    continue
+                fq = [clause[i : i + n - 1] in frequent for i in range(size - n + 2)]
+                ext.update(clause[i : i + n] for i in range(size - n + 1) if fq[i] or fq[i + 1])
+            left: defaultdict = defaultdict(float)
+            right: defaultdict = defaultdict(float)
+            nxt = {}
+            for g, c in ext.items():
+                clogc = c * math.log(c)
+                head, tail = g[:-1], g[1:]
+                in_head, in_tail = head in frequent, tail in frequent
+                if in_head:
+                    right[head] += clogc
+                if in_tail:
+                    left[tail] += clogc
+                if c >= p.min_count and in_head and in_tail and n <= p.max_len:
+                    nxt[g] = c
+            for g, c in frequent.items():
+                self.left[g] = _entropy(c, left.get(g, 0.0))
+                self.right[g] = _entropy(c, right.get(g, 0.0))
+            del ext, left, right
+            counts.update(nxt)
+            frequent = nxt
+            if not frequent:
+                break
+
+    def pmi(self, g: str) -> float:
+        """Cohesion: the weakest split's pointwise mutual information (凝固度)."""
+        n = self.han_chars or 1
+        c = self.counts[g]
+        best = math.inf
+        for i in range(1, len(g)):
+            a, b = self.counts.get(g[:i]), self.counts.get(g[i:])
+            if not a or not b:
+                return 0.0
+            best = min(best, math.log(c * n / (a * b)))
+        return best
+
+    # -- candidates --------------------------------------------------------------
+
+    def candidates(self) -> dict[str, PhraseStat]:
+        """N-grams that could be phrases: frequent, cohesive, free at both ends, no fragments."""
+        p = self.p
+        out = {}
+        for g, c in self.counts.items():
+            if not (p.min_len <= len(g) <= p.max_len) or c < p.min_count:
+                continue
+            if g[0] in ORDINALS or (g[0] in BAD_START and g[1] in BAD_START):
+                continue
+            le, ri = self.left.get(g, 0.0), self.right.get(g, 0.0)
+            if min(le, ri) < p.min_entropy:
+                continue
+            pmi = self.pmi(g)
+            if pmi < p.min_pmi:
+                continue
+            out[g] = PhraseStat(g, c, pmi, le, ri)
+        # Function words at the edges (的工作, 要进一步) or a modal or preposition alone
+        # inside (部门要高度重视) mark a piece of a sentence. Judged on jieba tokens, so
+        # 作为 in 主动作为 or 要求 in 严格要求 are words, not particles.
+        for g in list(out):
+            if g[0] not in BAD_START and g[-1] not in BAD_END and len(g) < 4:
+                continue
+            words = list(self.tok.cut(g, HMM=False))
+            if (len(words[0]) == 1 and words[0] in BAD_START) or (
+                len(words[-1]) == 1 and words[-1] in BAD_END
+            ):
+                del out[g]
+            elif any(len(w) == 1 and w in INNER_BREAKS for w in words[1:-1]):
+                del out[g]
+        # A fragment: a longer candidate covers almost all of its occurrences.
+        for g in sorted(out, key=len, reverse=True):
+            if g not in out:
+                continue
+            c = out[g].count
+            for sub in (g[:-1], g[1:]):
+                s = out.get(sub)
+                if s is not None and c >= 0.8 * s.count:
+                    del out[sub]
+        return out
+
+    # -- pass 2: statistics --------------------------------------------------------
+
+    def template_pieces(self) -> tuple[set[str], set[str]]:
+        """Literal pieces that can stand before (A) and after (B) a variable slot.
+
+        A slot shows as high entropy on the piece's slot side: many different
+        neighbours there. A is short (以, 为, 开创), B up to six characters (提供有力保障).
+        """
+        heads, tails = [], []
+        for g, c in self.counts.items():
+            if c < max(3, self.p.min_count) or g[0] in ORDINALS:
+                continue
+            norm = math.log(c)
+            if len(g) <= 2 and g[-1] not in "的了着":
+                heads.append((self.right.get(g, 0.0) / norm, c, g))
+            if 2 <= len(g) <= 6 and g[0] not in BAD_START - set("为以把对将从向与在"):
+                if g[-1] not in BAD_END:
+                    tails.append((self.left.get(g, 0.0) / norm, c, g))
+        return {g for s, _c, g in heads if s >= 0.6}, {g for s, _c, g in tails if s >= 0.35}
+
+    def gather(self, cands: dict[str, PhraseStat]):
+        """Stats pass: alignment, spread, template slots and parallel list items."""
+        p = self.p
+        heads, tails = self.template_pieces()
+        lens = sorted({len(g) for g in cands}, reverse=True)
+        tail_lens = sorted({len(g) for g in tails}, reverse=True)
+        blocks: dict[str, set[int]] = defaultdict(set)
+        aligned: Counter = Counter()
+        tmpl_count: Counter = Counter()
+        tmpl_fillers: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        tmpl_docs: dict[tuple[str, str], set[int]] = defaultdict(set)
+        tmpl_blocks: dict[tuple[str, str], set[int]] = defaultdict(set)
+        item_runs: list[list[str]] = []
+        tok = self.tok
+        for doc, block, _line, _col, sentence in self._sentences("gathering statistics"):
+            for _off, clause in textmod.clauses(sentence):
+                size = len(clause)
+                if size < 2:
+                    continue
+                bounds = {0}
+                pos = 0
+                for w in tok.cut(clause, HMM=False):
+                    pos += len(w)
+                    bounds.add(pos)
+                for i in range(size):
+                    for k in lens:
+                        if i + k > size:
+                            continue
+                        g = clause[i : i + k]
+                        st = cands.get(g)
+                        if st is not None:
+                            if i in bounds and i + k in bounds:
+                                aligned[g] += 1
+                            blocks[g].add(block)
+                            st.docs.add(doc)
+                # Templates A…B: B starts at a token boundary, the slot is whole tokens.
+                for j in sorted(bounds):
+                    if j < 3:
+                        continue
+                    for k in tail_lens:
+                        b = clause[j : j + k]
+                        if len(b) != k or b not in tails or (j + k) not in bounds:
+                            continue
+                        for i in bounds:
+                            slot = j - i
+                            if slot < 2 or slot > 15:
+                                continue
+                            for la in (1, 2):
+                                if i - la < 0 or (i - la) not in bounds:
+                                    continue
+                                a = clause[i - la : i]
+                                if a in heads:
+                                    key = (a, b)
+                                    tmpl_count[key] += 1
+                                    fillers = tmpl_fillers[key]
+                                    if len(fillers) < 200 or clause[i:j] in fillers:
+                                        fillers[clause[i:j]] += 1
+                                    tmpl_docs[key].add(doc)
+                                    tmpl_blocks[key].add(block)
+            items = textmod.list_items(sentence)
+            if len(items) >= 2:
+                item_runs.append([it for _o, it in items])
+        for g, st in cands.items():
+            st.block_count = len(blocks.get(g, ()))
+            st.doc_count = len(st.docs)
+            st.aligned = aligned[g] / st.count if st.count else 0.0
+        self.blocks_total = max(1, self.spool.chars // p.resolved_block_chars(self.spool.chars))
+        self.tmpl_blocks = tmpl_blocks
+        return tmpl_count, tmpl_fillers, tmpl_docs, item_runs
+
+    # -- scoring -------------------------------------------------------------------
+
+    def score_phrases(self, cands: dict[str, PhraseStat]) -> None:
+        """A stock formulation is cohesive, free at both ends, whole words, and spread out."""
+        for st in cands.values():
+            st.dispersion = dispersion(st.count, st.block_count, self.blocks_total)
+            freedom = min(st.left_entropy, st.right_entropy)
+            length_prior = {2: 0.5, 3: 0.75, 4: 1.0, 5: 0.9, 6: 0.85}.get(len(st.text), 0.75)
+            st.score = (
+                math.log1p(st.count)
+                * min(1.0, st.pmi / 6)
+                * (0.5 + min(1.0, freedom / 1.5))
+                * st.dispersion**1.5
+                * (0.25 + 0.75 * st.aligned)
+                * length_prior
+            )
+
+    def select_templates(self, tmpl_count, tmpl_fillers, tmpl_docs) -> list[TemplateStat]:
+        """Keep A…B patterns with several different fillers that A and B predict of each other."""
+        p = self.p
+        out: dict[tuple[str, str], TemplateStat] = {}
+        for (a, b), c in tmpl_count.items():
+            fillers = tmpl_fillers[(a, b)]
+            clean = Counter()
+            for f, n in fillers.items():
+                f = f[:-1] if f.endswith("的") and len(f) > 2 else f
+                clean[f] += n
+            if len(clean) < p.min_fillers:
+                continue
+            pa, pb = c / self.counts[a], c / self.counts[b]
+            assoc = max(pa, pb)
+            if assoc < 0.3:
+                continue
+            diversity = len(clean) / c
+            spread = dispersion(c, len(self.tmpl_blocks[(a, b)]), self.blocks_total)
+            score = assoc * math.log1p(len(clean)) * (0.5 + 0.5 * diversity) * spread**1.5
+            out[(a, b)] = TemplateStat(a, b, c, clean, score, tmpl_docs[(a, b)])
+        # Prefer the longer literal when it covers nearly all of a shorter one's uses.
+        for (a, b), t in sorted(out.items(), key=lambda kv: -len(kv[0][0] + kv[0][1])):
+            for shorter in ((a[1:], b), (a[:-1], b), (a, b[:-1]), (a, b[1:])):
+                s = out.get(shorter)
+                if s is not None and shorter[0] and t.count >= 0.8 * s.count:
+                    del out[shorter]
+        return sorted(out.values(), key=lambda t: -t.score)
+
+    def companions(
+        self, cands: dict[str, PhraseStat], item_runs: list[list[str]]
+    ) -> tuple[list[PairStat], dict[str, PhraseStat]]:
+        """Pairs of phrases that stand side by side in a list, scored by Ochiai association.
+
+        An item seen once but standing in a parallel list (same length, beside a bank
+        phrase) becomes a phrase too: the list itself is the evidence.
+        """
+        extra: Counter = Counter()
+        runs: list[list[str | None]] = []
+        for items in item_runs:
+            run: list[str | None] = []
+            for idx, item in enumerate(items):
+                run.append(self._item_phrase(item, cands, idx, len(items)))
+            # Parallel once-seen items: four Han characters, whole list item, beside a
+            # whole-item phrase of the same length.
+            for idx, item in enumerate(items):
+                if run[idx] is not None or len(item) != 4 or not textmod.HAN_RUN.fullmatch(item):
+                    continue
+                if item[0] in BAD_START or item[-1] in BAD_END:
+                    continue
+                nbrs = [items[j] for j in (idx - 1, idx + 1) if 0 <= j < len(items)]
+                if any(n in cands and len(n) == 4 for n in nbrs):
+                    run[idx] = item
+                    extra[item] += 1
+            runs.append(run)
+        added = {}
+        for item, c in extra.items():
+            if item not in cands:
+                added[item] = PhraseStat(
+                    item,
+                    max(c, self.counts.get(item, c)),
+                    self.pmi(item) if item in self.counts else 0.0,
+                    0.0,
+                    0.0,
+                    source="list",
+                )
+        pair_count: Counter = Counter()
+        item_count: Counter = Counter()
+        first_order: dict[frozenset, tuple[str, str]] = {}
+        for run in runs:
+            for i, a in enumerate(run):
+                if a is None:
+                    continue
+                item_count[a] += 1
+                for j in range(i + 1, min(len(run), i + 3)):
+                    b = run[j]
+                    if b is None or b == a:
+                        continue
+                    key = frozenset((a, b))
+                    pair_count[key] += 1
+                    first_order.setdefault(key, (a, b))
+        total = sum(item_count.values()) or 1
+        pairs = []
+        for key, c in pair_count.items():
+            a, b = first_order[key]
+            ca, cb = item_count[a], item_count[b]
+            score = c / math.sqrt(ca * cb)
+            pmi = math.log(c * total / (ca * cb))
+            pairs.append(PairStat(a, b, c, score, pmi))
+        pairs.sort(key=lambda x: (-x.score * math.log1p(x.count), -x.count))
+        return pairs, added
+
+    @staticmethod
+    def _item_phrase(item: str, cands: dict[str, PhraseStat], idx: int, n: int) -> str | None:
+        """The phrase a list item stands for: the item itself, or the phrase at its list edge.
+
+        The first item often carries a lead-in (各地要主动作为), the last a tail; the
+        phrase next to the separator is the list member.
+        """
+        if item in cands:
+            return item
+        if not textmod.HAN_RUN.fullmatch(item):
+            return None
+        if idx == 0:
+            for k in range(min(8, len(item) - 1), 2, -1):
+                if item[-k:] in cands:
+                    return item[-k:]
+        if idx == n - 1:
+            for k in range(min(8, len(item) - 1), 2, -1):
+                if item[:k] in cands:
+                    return item[:k]
+        return None
+
+    # -- pass 3: examples ------------------------------------------------------------
+
+    def collect_examples(
+        self, phrases: dict[str, PhraseStat], templates: list[TemplateStat], pairs: list[PairStat]
+    ) -> None:
+        """A few example sentences per entry, from different places in the corpus."""
+        cap = self.p.examples
+        lens = sorted({len(g) for g in phrases}, reverse=True)
+        by_tail: dict[str, list[TemplateStat]] = defaultdict(list)
+        for t in templates:
+            by_tail[t.suffix].append(t)
+        pair_index: dict[str, list[PairStat]] = defaultdict(list)
+        for pr in pairs:
+            pair_index[pr.a].append(pr)
+        seen_blocks: dict[str, set[int]] = defaultdict(set)
+        for doc, block, line, col, sentence in self._sentences("collecting examples"):
+            found: set[str] = set()
+            for off, clause in textmod.clauses(sentence):
+                size = len(clause)
+                for i in range(size):
+                    for k in lens:
+                        g = clause[i : i + k]
+                        if len(g) != k:
+                            continue
+                        st = phrases.get(g)
+                        if st is None:
+                            continue
+                        found.add(g)
+                        if len(st.examples) < cap and block not in seen_blocks[g]:
+                            seen_blocks[g].add(block)
+                            st.examples.append(Example(doc, line, col + off + i, sentence))
+            for tail, ts in by_tail.items():
+                j = sentence.find(tail)
+                if j < 0:
+                    continue
+                for t in ts:
+                    if len(t.examples) >= cap:
+                        continue
+                    i = sentence.rfind(t.prefix, max(0, j - 17), j)
+                    if i >= 0 and j - i - len(t.prefix) >= 2:
+                        t.examples.append(Example(doc, line, col + i, sentence))
+            for a in found:
+                for pr in pair_index.get(a, ()):
+                    if len(pr.examples) < cap and pr.b in found:
+                        pr.examples.append(Example(doc, line, col + sentence.find(a), sentence))
+
+    # -- the whole thing ---------------------------------------------------------------
+
+    def run(self) -> MineResult:
+        self.count_levels()
+        cands = self.candidates()
+        tmpl_count, tmpl_fillers, tmpl_docs, item_runs = self.gather(cands)
+        self.score_phrases(cands)
+        templates = self.select_templates(tmpl_count, tmpl_fillers, tmpl_docs)
+        pairs, added = self.companions(cands, item_runs)
+        cands.update(added)
+        for st in added.values():
+            st.score = 0.0
+        self.collect_examples(cands, templates, pairs)
+        for st in added.values():
+            st.doc_count = len({e.doc for e in st.examples}) or 1
+            st.docs = {e.doc for e in st.examples}
+        phrases = sorted(cands.values(), key=lambda s: -s.score)
+        return MineResult(phrases, templates, pairs, self.spool.chars, self.han_chars)
+
+
+def mine(spool: Spool, params: MineParams | None = None, progress: Progress | None = None):
+    """Mine a spooled corpus; see the module docstring for the passes."""
+    return Miner(spool, params or MineParams(), progress).run()

@@ -1,0 +1,51 @@
+"""Suggesting: normalise what the user typed, run every matcher, rank one list."""
+
+from __future__ import annotations
+
+import re
+
+from . import text as textmod
+from .index import Index
+from .match import Suggestion, companion, exact, fuzzy, template
+from .rank import rank
+
+#: Longer input is cut: suggestions are for the sentence being written, and a
+#: pasted megabyte must not hang the prompt.
+MAX_QUERY_CHARS = 400
+
+_SPACE_BETWEEN_HAN = re.compile(f"(?<=[{textmod.HAN}])\\s+(?=[{textmod.HAN}])")
+
+
+class QueryError(ValueError):
+    """A query that cannot be used (empty)."""
+
+
+def prepare(query: str) -> str:
+    """Normalise width, drop spaces between Han characters, trim and cap the length."""
+    q = textmod.normalise(query).strip()
+    q = _SPACE_BETWEEN_HAN.sub("", q)
+    return q[:MAX_QUERY_CHARS]
+
+
+def has_han(query: str) -> bool:
+    return bool(textmod.HAN_CHAR.search(query))
+
+
+class Suggester:
+    """All matchers over one loaded index."""
+
+    def __init__(self, index: Index):
+        self.index = index
+
+    def suggest(self, query: str, *, top: int = 5) -> list[Suggestion]:
+        q = prepare(query)
+        if not q:
+            raise QueryError("empty query")
+        if not has_han(q):
+            return []
+        candidates: list[Suggestion] = []
+        candidates += exact.match(q, self.index)
+        candidates += companion.match(q, self.index)
+        candidates += template.match(q, self.index)
+        candidates += fuzzy.match(q, self.index)
+        return rank([c for c in candidates if c.text != q], top=top)

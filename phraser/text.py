@@ -1,0 +1,194 @@
+"""Text in: read files into documents, normalise, and split into sentences and clauses.
+
+Pure functions over strings and paths; nothing here knows about the bank. Offsets are
+kept (line, column) so that examples can point back into the source document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+TEXT_SUFFIXES = {".txt", ".text", ".md"}
+DOCX_SUFFIXES = {".docx"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | DOCX_SUFFIXES
+
+#: Han characters: the unified block, extension A and 〇.
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\u3007"
+HAN_RUN = re.compile(f"[{HAN}]+")
+HAN_CHAR = re.compile(f"[{HAN}]")
+#: Sentence ends. A newline ends a paragraph and so a sentence too.
+SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
+#: Separators between parallel list items inside one sentence.
+LIST_SEP = re.compile(r"[、，,；;：:]")
+
+
+class ReadError(Exception):
+    """A file that cannot be read as text; the message says why."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source document, already decoded and normalised."""
+
+    path: str
+    text: str
+    encoding: str
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+    @property
+    def sha1(self) -> str:
+        return hashlib.sha1(self.text.encode("utf-8")).hexdigest()
+
+
+def normalise(text: str) -> str:
+    """Fold full-width ASCII to half-width and drop zero-width noise.
+
+    NFKC does the width folding; Chinese punctuation such as 、。 is left alone
+    because NFKC keeps it, while ，：；（） become their ASCII forms.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\u200b", "").replace("\ufeff", "").replace("\u3000", " ")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def han_ratio(text: str) -> float:
+    """Share of Han characters among the non-space characters."""
+    chars = [c for c in text if not c.isspace()]
+    if not chars:
+        return 0.0
+    return sum(1 for c in chars if HAN_CHAR.match(c)) / len(chars)
+
+
+def _plausible(text: str) -> bool:
+    """Decoded text that a person wrote: few control characters, some Han or letters."""
+    if not text:
+        return True
+    sample = text[:20000]
+    controls = sum(1 for c in sample if unicodedata.category(c) == "Cc" and c not in "\n\r\t")
+    if controls > len(sample) * 0.01:
+        return False
+    private = sum(1 for c in sample if unicodedata.category(c) in ("Co", "Cn"))
+    return private <= len(sample) * 0.01
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode bytes of a text file: BOMs first, then UTF-8, then GB18030, then a guess.
+
+    UTF-8 is tried strictly before GB18030 because valid UTF-8 Chinese almost never
+    decodes as plausible GB18030 and vice versa. charset-normalizer handles the rest
+    (UTF-16 without a BOM, Big5 …). Raises ReadError for binary or unknown data.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" not in data:
+        try:
+            text = data.decode("gb18030")
+            if _plausible(text):
+                return text, "gb18030"
+        except UnicodeDecodeError:
+            pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is not None:
+        text = str(best)
+        if _plausible(text) and (han_ratio(text) > 0.05 or best.encoding.startswith("utf")):
+            return text, best.encoding
+    raise ReadError("not UTF-8, GBK/GB18030 or UTF-16 text")
+
+
+def read_docx(path: Path) -> str:
+    """Paragraphs and table cells of a .docx, one per line, in document order."""
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+        raise ReadError(f"not a readable .docx ({exc.__class__.__name__})") from None
+    except Exception as exc:  # zipfile.BadZipFile and lxml errors
+        raise ReadError(f"not a readable .docx ({exc.__class__.__name__})") from None
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                lines.append(cell.text)
+    return "\n".join(lines)
+
+
+def read_document(path: Path) -> Document:
+    """Read one file into a normalised Document, or raise ReadError saying why."""
+    suffix = path.suffix.lower()
+    if suffix in DOCX_SUFFIXES:
+        return Document(str(path), normalise(read_docx(path)), "docx")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReadError(exc.strerror or str(exc)) from None
+    text, encoding = decode(data)
+    return Document(str(path), normalise(text), encoding)
+
+
+def find_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files under the given paths, recursively, in a stable order.
+
+    A file named directly is taken whatever its suffix; inside folders only the
+    supported suffixes are taken, so a folder of mixed material just works.
+    """
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if (
+                    child.is_file()
+                    and child.suffix.lower() in SUPPORTED_SUFFIXES
+                    and not any(part.startswith(".") for part in child.relative_to(path).parts)
+                ):
+                    yield child
+        else:
+            yield path
+
+
+def sentences(text: str) -> Iterator[tuple[int, int, str]]:
+    """Sentences as (line, column, sentence); line and column are 1-based."""
+    for line_no, line in enumerate(text.split("\n"), start=1):
+        start = 0
+        for match in SENTENCE_END.finditer(line):
+            if match.start() > start:
+                yield line_no, start + 1, line[start : match.start()]
+            start = match.end()
+        if start < len(line):
+            yield line_no, start + 1, line[start:]
+
+
+def clauses(sentence: str) -> list[tuple[int, str]]:
+    """Runs of Han characters inside a sentence, with their offsets.
+
+    Anything that is not Han (punctuation, digits, Latin) is a boundary: stock
+    phrases never straddle one.
+    """
+    return [(m.start(), m.group()) for m in HAN_RUN.finditer(sentence)]
+
+
+def list_items(sentence: str) -> list[tuple[int, str]]:
+    """Pieces of a sentence between list separators (、，；： and the conjunction 和/与/及)."""
+    items = []
+    start = 0
+    for match in LIST_SEP.finditer(sentence):
+        items.append((start, sentence[start : match.start()]))
+        start = match.end()
+    items.append((start, sentence[start:]))
+    return [(offset, piece.strip()) for offset, piece in items if piece.strip()]
