@@ -458,3 +458,16 @@ class Bank:
                     "fillers": [],
                     "examples": [e["sentence"] for e in self.examples("pair", row["id"], 2)],
                 }
+
+
+def schema_sql(path: Path) -> str:
+    """The bank's schema as SQL, tables then indexes; `db/schema.sql` is this for a fresh bank."""
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute(
+            "select sql from sqlite_master where sql is not null and name not like 'sqlite_%' "
+            "and (name not like 'examples_fts_%') order by type desc, name"
+        ).fetchall()
+    finally:
+        conn.close()
+    return "".join(f"{sql};\n" for (sql,) in rows)

@@ -1,0 +1,83 @@
+-- The phrase bank schema (generated; tests/test_schema.py keeps it in step).
+CREATE TABLE "documents" (
+   "id" INTEGER PRIMARY KEY,
+   "path" TEXT,
+   "name" TEXT,
+   "sha1" TEXT,
+   "encoding" TEXT,
+   "chars" INTEGER
+);
+CREATE TABLE "examples" (
+   "id" INTEGER PRIMARY KEY,
+   "kind" TEXT,
+   "entry_id" INTEGER,
+   "doc_id" INTEGER REFERENCES "documents"("id"),
+   "line" INTEGER,
+   "col" INTEGER,
+   "sentence" TEXT,
+   "start" INTEGER
+);
+CREATE VIRTUAL TABLE "examples_fts" USING FTS5 (
+    "sentence",
+    tokenize='trigram',
+    content="examples"
+);
+CREATE TABLE "fillers" (
+   "template_id" INTEGER REFERENCES "templates"("id"),
+   "filler" TEXT,
+   "count" INTEGER,
+   PRIMARY KEY ("template_id", "filler")
+);
+CREATE TABLE "meta" (
+   "key" TEXT PRIMARY KEY,
+   "value" TEXT
+);
+CREATE TABLE "pairs" (
+   "id" INTEGER PRIMARY KEY,
+   "a_id" INTEGER REFERENCES "phrases"("id"),
+   "b_id" INTEGER REFERENCES "phrases"("id"),
+   "a" TEXT,
+   "b" TEXT,
+   "count" INTEGER,
+   "score" REAL,
+   "pmi" REAL
+);
+CREATE TABLE "phrases" (
+   "id" INTEGER PRIMARY KEY,
+   "text" TEXT NOT NULL,
+   "length" INTEGER,
+   "count" INTEGER NOT NULL,
+   "doc_count" INTEGER,
+   "block_count" INTEGER,
+   "pmi" REAL,
+   "left_entropy" REAL,
+   "right_entropy" REAL,
+   "dispersion" REAL,
+   "aligned" REAL,
+   "score" REAL,
+   "source" TEXT
+);
+CREATE TABLE "templates" (
+   "id" INTEGER PRIMARY KEY,
+   "text" TEXT,
+   "prefix" TEXT,
+   "suffix" TEXT,
+   "count" INTEGER,
+   "filler_count" INTEGER,
+   "doc_count" INTEGER,
+   "score" REAL
+);
+CREATE INDEX "idx_examples_kind_entry_id"
+    ON "examples" ("kind", "entry_id");
+CREATE INDEX "idx_pairs_a_id"
+    ON "pairs" ("a_id");
+CREATE INDEX "idx_pairs_b_id"
+    ON "pairs" ("b_id");
+CREATE INDEX "idx_phrases_score"
+    ON "phrases" ("score");
+CREATE UNIQUE INDEX "idx_phrases_text"
+    ON "phrases" ("text");
+CREATE INDEX "idx_templates_suffix"
+    ON "templates" ("suffix");
+CREATE UNIQUE INDEX "idx_templates_text"
+    ON "templates" ("text");

@@ -1,0 +1,129 @@
+"""Mining on small hand-made corpora: what must be found, and what must not."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from phraser.corpus import spool
+from phraser.mine import MineParams, Miner, dispersion, mine
+
+CORPUS = {
+    "a.txt": (
+        "各级党委要高度重视安全生产工作，狠抓落实，齐抓共管。\n"
+        "我们必须高度重视环境保护，统一思想、提高认识，狠抓落实。\n"
+        "坚持以科学发展观为指导，以改革创新为动力。\n"
+    ),
+    "b.txt": (
+        "全市上下要高度重视民生工作，统一思想、提高认识，齐抓共管。\n"
+        "各部门要以党的二十大精神为指导，狠抓落实、上下联动，形成合力。\n"
+        "开创质量工作新局面，开创文化事业新局面，开创环保工作新局面。\n"
+        "干部要以人民利益为指导，扎实工作。\n"
+    ),
+}
+
+
+def _mine(tmp_path: Path, files: dict[str, str], **params):
+    for name, body in files.items():
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    with spool([tmp_path]) as sp:
+        return mine(sp, MineParams(**params))
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    return _mine(tmp_path_factory.mktemp("corpus"), CORPUS)
+
+
+def test_repeated_phrases_are_found(result):
+    texts = {p.text for p in result.phrases}
+    assert {"高度重视", "狠抓落实", "齐抓共管", "统一思想", "提高认识"} <= texts
+
+
+def test_fragments_are_not_phrases(result):
+    texts = {p.text for p in result.phrases}
+    # Pieces of 高度重视, or glued to a function word, are not phrases.
+    for fragment in ("高度重", "度重视", "要高度重视", "重视安全", "抓落实"):
+        assert fragment not in texts
+
+
+def test_template_with_three_fillers(result):
+    templates = {t.text: t for t in result.templates}
+    assert "开创……新局面" in templates
+    assert set(templates["开创……新局面"].fillers) == {"质量工作", "文化事业", "环保工作"}
+    assert "以……为指导" in templates
+    assert len(templates["以……为指导"].fillers) == 3
+
+
+def test_companion_pair(result):
+    pairs = {(p.a, p.b): p for p in result.pairs}
+    assert ("统一思想", "提高认识") in pairs
+    assert pairs[("统一思想", "提高认识")].count == 2
+
+
+def test_once_seen_parallel_item_becomes_phrase(result):
+    # 上下联动 occurs once, but beside the bank phrase 狠抓落实 in a list.
+    texts = {p.text: p for p in result.phrases}
+    assert "上下联动" in texts
+    assert texts["上下联动"].source == "list"
+    assert any({p.a, p.b} == {"狠抓落实", "上下联动"} for p in result.pairs)
+
+
+def test_every_entry_has_examples_with_positions(result):
+    p = next(p for p in result.phrases if p.text == "齐抓共管")
+    assert p.examples
+    ex = p.examples[0]
+    assert "齐抓共管" in ex.sentence
+    assert ex.line >= 1 and ex.col >= 1
+
+
+def test_min_count_option(tmp_path):
+    r = _mine(tmp_path, CORPUS, min_count=3)
+    texts = {p.text for p in r.phrases if p.source == "mined"}
+    assert "高度重视" in texts  # three times
+    assert "统一思想" not in texts  # twice
+
+
+def test_dispersion_prefers_spread_items():
+    assert dispersion(10, 10, 100) == pytest.approx(1.0, abs=0.05)
+    assert dispersion(10, 2, 100) < 0.3
+    assert dispersion(5, 1, 1) == 1.0
+
+
+def _brute_counts(clauses: list[str], n: int) -> Counter:
+    return Counter(c[i : i + n] for c in clauses for i in range(len(c) - n + 1))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.text(alphabet="甲乙丙丁戊", min_size=1, max_size=12), min_size=1, max_size=8))
+def test_level_counts_match_brute_force(tmp_path_factory, clauses):
+    """Apriori pruning never loses a frequent n-gram; counts equal a brute-force count."""
+    folder = tmp_path_factory.mktemp("h")
+    (folder / "x.txt").write_text("\n".join(clauses), encoding="utf-8")
+    with spool([folder]) as sp:
+        m = Miner(sp, MineParams(min_count=2, max_len=5))
+        m.count_levels()
+    for n in range(1, 6):
+        brute = _brute_counts(clauses, n)
+        for gram, count in brute.items():
+            if count >= 2:
+                assert m.counts[gram] == count
+        for gram in (g for g in m.counts if len(g) == n and n > 1):
+            assert brute[gram] == m.counts[gram]
+
+
+def test_neighbour_entropy(tmp_path):
+    (tmp_path / "x.txt").write_text("甲乙丙\n丁乙丙\n戊乙丙\n甲乙丙", encoding="utf-8")
+    with spool([tmp_path]) as sp:
+        m = Miner(sp, MineParams(min_count=2, max_len=3))
+        m.count_levels()
+    # left neighbours of 乙丙: 甲 ×2, 丁, 戊 → entropy of (2,1,1)/4
+    expected = -(0.5 * math.log(0.5) + 2 * 0.25 * math.log(0.25))
+    assert m.left["乙丙"] == pytest.approx(expected)
+    # right of 乙丙 is always the clause end: four distinct boundaries
+    assert m.right["乙丙"] == pytest.approx(math.log(4))
