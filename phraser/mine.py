@@ -150,6 +150,62 @@ def _entropy(count: int, sum_clogc: float) -> float:
     return max(0.0, math.log(count) - sum_clogc / count)
 
 
+class ListCounts:
+    """Streaming counts of parallel list items and of the pairs they form."""
+
+    def __init__(self) -> None:
+        self.items: Counter = Counter()
+        self.pairs: Counter = Counter()
+        self.extra: Counter = Counter()
+
+    def add(self, items: list[str], cands: dict) -> None:
+        """Count one sentence's list items.
+
+        An item is a phrase when it is one, or (first/last item) when it ends/starts with
+        one. A four-character item standing whole beside a whole four-character phrase is
+        taken even when seen once: the parallel list is the evidence.
+        """
+        run = [_item_phrase(item, cands, idx, len(items)) for idx, item in enumerate(items)]
+        for idx, item in enumerate(items):
+            if run[idx] is not None or len(item) != 4 or not textmod.HAN_RUN.fullmatch(item):
+                continue
+            if item[0] in BAD_START or item[-1] in BAD_END:
+                continue
+            nbrs = [items[j] for j in (idx - 1, idx + 1) if 0 <= j < len(items)]
+            if any(n in cands and len(n) == 4 for n in nbrs):
+                run[idx] = item
+                self.extra[item] += 1
+        for i, a in enumerate(run):
+            if a is None:
+                continue
+            self.items[a] += 1
+            for b in run[i + 1 : i + 3]:
+                if b is not None and b != a:
+                    key = (a, b) if (b, a) not in self.pairs else (b, a)
+                    self.pairs[key] += 1
+
+
+def _item_phrase(item: str, cands: dict, idx: int, n: int) -> str | None:
+    """The phrase a list item stands for: the item itself, or the phrase at its list edge.
+
+    The first item often carries a lead-in (各地要主动作为), the last a tail; the phrase
+    next to the separator is the list member.
+    """
+    if item in cands:
+        return item
+    if not textmod.HAN_RUN.fullmatch(item):
+        return None
+    if idx == 0:
+        for k in range(min(8, len(item) - 1), 2, -1):
+            if item[-k:] in cands:
+                return item[-k:]
+    if idx == n - 1:
+        for k in range(min(8, len(item) - 1), 2, -1):
+            if item[:k] in cands:
+                return item[:k]
+    return None
+
+
 class Miner:
     """One build's mining state. Use `run()`; the passes are methods for testing."""
 
@@ -316,21 +372,26 @@ class Miner:
         return {g for s, _c, g in heads if s >= 0.6}, {g for s, _c, g in tails if s >= 0.35}
 
     def gather(self, cands: dict[str, PhraseStat]):
-        """Stats pass: alignment, spread, template slots and parallel list items."""
-        p = self.p
+        """Stats pass: alignment, spread, phrase examples, template slots, list items.
+
+        Everything is counted as the pass streams; nothing proportional to the corpus
+        is kept.
+        """
         heads, tails = self.template_pieces()
         lens = sorted({len(g) for g in cands}, reverse=True)
+        starts = {g[:2] for g in cands}
         tail_lens = sorted({len(g) for g in tails}, reverse=True)
+        cap = self.p.examples
         blocks: dict[str, set[int]] = defaultdict(set)
         aligned: Counter = Counter()
         tmpl_count: Counter = Counter()
         tmpl_fillers: dict[tuple[str, str], Counter] = defaultdict(Counter)
         tmpl_docs: dict[tuple[str, str], set[int]] = defaultdict(set)
         tmpl_blocks: dict[tuple[str, str], set[int]] = defaultdict(set)
-        item_runs: list[list[str]] = []
+        lists = ListCounts()
         tok = self.tok
-        for doc, block, _line, _col, sentence in self._sentences("gathering statistics"):
-            for _off, clause in textmod.clauses(sentence):
+        for doc, block, line, col, sentence in self._sentences("gathering statistics"):
+            for off, clause in textmod.clauses(sentence):
                 size = len(clause)
                 if size < 2:
                     continue
@@ -339,19 +400,22 @@ class Miner:
                 for w in tok.cut(clause, HMM=False):
                     pos += len(w)
                     bounds.add(pos)
-                for i in range(size):
+                for i in range(size - 1):
+                    if clause[i : i + 2] not in starts:
+                        continue
                     for k in lens:
-                        if i + k > size:
+                        st = cands.get(clause[i : i + k]) if i + k <= size else None
+                        if st is None:
                             continue
-                        g = clause[i : i + k]
-                        st = cands.get(g)
-                        if st is not None:
-                            if i in bounds and i + k in bounds:
-                                aligned[g] += 1
-                            blocks[g].add(block)
-                            st.docs.add(doc)
+                        if i in bounds and i + k in bounds:
+                            aligned[st.text] += 1
+                        seen = blocks[st.text]
+                        if block not in seen and len(st.examples) < cap:
+                            st.examples.append(Example(doc, line, col + off + i, sentence))
+                        seen.add(block)
+                        st.docs.add(doc)
                 # Templates A…B: B starts at a token boundary, the slot is whole tokens.
-                for j in sorted(bounds):
+                for j in bounds:
                     if j < 3:
                         continue
                     for k in tail_lens:
@@ -359,8 +423,7 @@ class Miner:
                         if len(b) != k or b not in tails or (j + k) not in bounds:
                             continue
                         for i in bounds:
-                            slot = j - i
-                            if slot < 2 or slot > 15:
+                            if not 2 <= j - i <= 15:
                                 continue
                             for la in (1, 2):
                                 if i - la < 0 or (i - la) not in bounds:
@@ -376,14 +439,16 @@ class Miner:
                                     tmpl_blocks[key].add(block)
             items = textmod.list_items(sentence)
             if len(items) >= 2:
-                item_runs.append([it for _o, it in items])
+                lists.add([it for _o, it in items], cands)
         for g, st in cands.items():
             st.block_count = len(blocks.get(g, ()))
             st.doc_count = len(st.docs)
             st.aligned = aligned[g] / st.count if st.count else 0.0
-        self.blocks_total = max(1, self.spool.chars // p.resolved_block_chars(self.spool.chars))
+        chars = self.spool.chars
+        self.blocks_total = max(1, chars // self.p.resolved_block_chars(chars))
         self.tmpl_blocks = tmpl_blocks
-        return tmpl_count, tmpl_fillers, tmpl_docs, item_runs
+        self.lists = lists
+        return tmpl_count, tmpl_fillers, tmpl_docs
 
     # -- scoring -------------------------------------------------------------------
 
@@ -430,121 +495,47 @@ class Miner:
                     del out[shorter]
         return sorted(out.values(), key=lambda t: -t.score)
 
-    def companions(
-        self, cands: dict[str, PhraseStat], item_runs: list[list[str]]
-    ) -> tuple[list[PairStat], dict[str, PhraseStat]]:
-        """Pairs of phrases that stand side by side in a list, scored by Ochiai association.
+    def companions(self, cands: dict[str, PhraseStat]) -> tuple[list[PairStat], dict]:
+        """Pairs of phrases side by side in a list, scored by the Ochiai coefficient.
 
-        An item seen once but standing in a parallel list (same length, beside a bank
-        phrase) becomes a phrase too: the list itself is the evidence.
+        c(a,b)/√(c(a)·c(b)) stays honest at the low counts companions have. Items seen
+        once but standing in a parallel list become phrases too (see ListCounts).
         """
-        extra: Counter = Counter()
-        runs: list[list[str | None]] = []
-        for items in item_runs:
-            run: list[str | None] = []
-            for idx, item in enumerate(items):
-                run.append(self._item_phrase(item, cands, idx, len(items)))
-            # Parallel once-seen items: four Han characters, whole list item, beside a
-            # whole-item phrase of the same length.
-            for idx, item in enumerate(items):
-                if run[idx] is not None or len(item) != 4 or not textmod.HAN_RUN.fullmatch(item):
-                    continue
-                if item[0] in BAD_START or item[-1] in BAD_END:
-                    continue
-                nbrs = [items[j] for j in (idx - 1, idx + 1) if 0 <= j < len(items)]
-                if any(n in cands and len(n) == 4 for n in nbrs):
-                    run[idx] = item
-                    extra[item] += 1
-            runs.append(run)
+        lists = self.lists
         added = {}
-        for item, c in extra.items():
+        for item, c in lists.extra.items():
             if item not in cands:
-                added[item] = PhraseStat(
-                    item,
-                    max(c, self.counts.get(item, c)),
-                    self.pmi(item) if item in self.counts else 0.0,
-                    0.0,
-                    0.0,
-                    source="list",
-                )
-        pair_count: Counter = Counter()
-        item_count: Counter = Counter()
-        first_order: dict[frozenset, tuple[str, str]] = {}
-        for run in runs:
-            for i, a in enumerate(run):
-                if a is None:
-                    continue
-                item_count[a] += 1
-                for j in range(i + 1, min(len(run), i + 3)):
-                    b = run[j]
-                    if b is None or b == a:
-                        continue
-                    key = frozenset((a, b))
-                    pair_count[key] += 1
-                    first_order.setdefault(key, (a, b))
-        total = sum(item_count.values()) or 1
+                pmi = self.pmi(item) if item in self.counts else 0.0
+                count = max(c, self.counts.get(item, c))
+                added[item] = PhraseStat(item, count, pmi, 0.0, 0.0, source="list")
+        total = sum(lists.items.values()) or 1
         pairs = []
-        for key, c in pair_count.items():
-            a, b = first_order[key]
-            ca, cb = item_count[a], item_count[b]
+        for (a, b), c in lists.pairs.items():
+            ca, cb = lists.items[a], lists.items[b]
             score = c / math.sqrt(ca * cb)
-            pmi = math.log(c * total / (ca * cb))
-            pairs.append(PairStat(a, b, c, score, pmi))
+            pairs.append(PairStat(a, b, c, score, math.log(c * total / (ca * cb))))
         pairs.sort(key=lambda x: (-x.score * math.log1p(x.count), -x.count))
         return pairs, added
-
-    @staticmethod
-    def _item_phrase(item: str, cands: dict[str, PhraseStat], idx: int, n: int) -> str | None:
-        """The phrase a list item stands for: the item itself, or the phrase at its list edge.
-
-        The first item often carries a lead-in (各地要主动作为), the last a tail; the
-        phrase next to the separator is the list member.
-        """
-        if item in cands:
-            return item
-        if not textmod.HAN_RUN.fullmatch(item):
-            return None
-        if idx == 0:
-            for k in range(min(8, len(item) - 1), 2, -1):
-                if item[-k:] in cands:
-                    return item[-k:]
-        if idx == n - 1:
-            for k in range(min(8, len(item) - 1), 2, -1):
-                if item[:k] in cands:
-                    return item[:k]
-        return None
 
     # -- pass 3: examples ------------------------------------------------------------
 
     def collect_examples(
-        self, phrases: dict[str, PhraseStat], templates: list[TemplateStat], pairs: list[PairStat]
+        self, added: dict[str, PhraseStat], templates: list[TemplateStat], pairs: list[PairStat]
     ) -> None:
-        """A few example sentences per entry, from different places in the corpus."""
+        """Example sentences for entries chosen after the stats pass: templates, pairs and
+        phrases that joined from parallel lists."""
         cap = self.p.examples
-        lens = sorted({len(g) for g in phrases}, reverse=True)
         by_tail: dict[str, list[TemplateStat]] = defaultdict(list)
         for t in templates:
             by_tail[t.suffix].append(t)
         pair_index: dict[str, list[PairStat]] = defaultdict(list)
         for pr in pairs:
             pair_index[pr.a].append(pr)
-        seen_blocks: dict[str, set[int]] = defaultdict(set)
-        for doc, block, line, col, sentence in self._sentences("collecting examples"):
-            found: set[str] = set()
-            for off, clause in textmod.clauses(sentence):
-                size = len(clause)
-                for i in range(size):
-                    for k in lens:
-                        g = clause[i : i + k]
-                        if len(g) != k:
-                            continue
-                        st = phrases.get(g)
-                        if st is None:
-                            continue
-                        found.add(g)
-                        if len(st.examples) < cap and block not in seen_blocks[g]:
-                            seen_blocks[g].add(block)
-                            st.examples.append(Example(doc, line, col + off + i, sentence))
+        for doc, _block, line, col, sentence in self._sentences("collecting examples"):
+            for g, st in added.items():
+                if len(st.examples) < cap and g in sentence:
+                    st.examples.append(Example(doc, line, col + sentence.find(g), sentence))
+                    st.docs.add(doc)
             for tail, ts in by_tail.items():
                 j = sentence.find(tail)
                 if j < 0:
@@ -555,27 +546,27 @@ class Miner:
                     i = sentence.rfind(t.prefix, max(0, j - 17), j)
                     if i >= 0 and j - i - len(t.prefix) >= 2:
                         t.examples.append(Example(doc, line, col + i, sentence))
-            for a in found:
-                for pr in pair_index.get(a, ()):
-                    if len(pr.examples) < cap and pr.b in found:
-                        pr.examples.append(Example(doc, line, col + sentence.find(a), sentence))
+            for a, prs in pair_index.items():
+                at = sentence.find(a)
+                if at < 0:
+                    continue
+                for pr in prs:
+                    if len(pr.examples) < cap and pr.b in sentence:
+                        pr.examples.append(Example(doc, line, col + at, sentence))
 
     # -- the whole thing ---------------------------------------------------------------
 
     def run(self) -> MineResult:
         self.count_levels()
         cands = self.candidates()
-        tmpl_count, tmpl_fillers, tmpl_docs, item_runs = self.gather(cands)
+        tmpl_count, tmpl_fillers, tmpl_docs = self.gather(cands)
         self.score_phrases(cands)
         templates = self.select_templates(tmpl_count, tmpl_fillers, tmpl_docs)
-        pairs, added = self.companions(cands, item_runs)
+        pairs, added = self.companions(cands)
+        self.collect_examples(added, templates, pairs)
+        for st in added.values():
+            st.doc_count = len(st.docs) or 1
         cands.update(added)
-        for st in added.values():
-            st.score = 0.0
-        self.collect_examples(cands, templates, pairs)
-        for st in added.values():
-            st.doc_count = len({e.doc for e in st.examples}) or 1
-            st.docs = {e.doc for e in st.examples}
         phrases = sorted(cands.values(), key=lambda s: -s.score)
         return MineResult(phrases, templates, pairs, self.spool.chars, self.han_chars)
 
