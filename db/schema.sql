@@ -1,4 +1,8 @@
 -- The phrase bank schema (generated; tests/test_schema.py keeps it in step).
+CREATE TABLE "chars" (
+   "char" TEXT PRIMARY KEY,
+   "readings" TEXT
+);
 CREATE TABLE "documents" (
    "id" INTEGER PRIMARY KEY,
    "path" TEXT,
@@ -55,7 +59,8 @@ CREATE TABLE "phrases" (
    "dispersion" REAL,
    "aligned" REAL,
    "score" REAL,
-   "source" TEXT
+   "source" TEXT,
+   "pinyin" TEXT
 );
 CREATE TABLE "templates" (
    "id" INTEGER PRIMARY KEY,

@@ -11,12 +11,13 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
 
+from . import sound
 from .corpus import Spool
 from .mine import Example, MineParams, MineResult
 
@@ -79,10 +80,12 @@ def _create_schema(db: sqlite_utils.Database) -> None:
             "aligned": float,
             "score": float,
             "source": str,
+            "pinyin": str,
         },
         pk="id",
         not_null={"text", "count"},
     )
+    db["chars"].create({"char": str, "readings": str}, pk="char")
     db["templates"].create(
         {
             "id": int,
@@ -204,6 +207,10 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
         }
         for d in spool.docs
     )
+    db["chars"].insert_all(
+        ({"char": c, "readings": r} for c, r in sound.char_readings().items()), batch_size=10000
+    )
+    pinyin = sound.phrase_pinyin(st.text for st in result.phrases)
     ids = {}
     rows = []
     for i, st in enumerate(result.phrases, start=1):
@@ -223,6 +230,7 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
                 "aligned": round(st.aligned, 4),
                 "score": round(st.score, 5),
                 "source": st.source,
+                "pinyin": pinyin[st.text],
             }
         )
     db["phrases"].insert_all(rows, batch_size=5000)
@@ -308,6 +316,19 @@ class Bank:
                 f"{self.path} was written by bank schema v{found}; this phraser reads "
                 f"v{SCHEMA_VERSION}. Rebuild it with `phraser build`."
             )
+
+    def readings(self, chars: Iterable[str]) -> dict[str, list[str]]:
+        """Toneless readings of the given characters (the bank carries pypinyin's table)."""
+        chars = list(set(chars))
+        out: dict[str, list[str]] = {}
+        for i in range(0, len(chars), 500):
+            batch = chars[i : i + 500]
+            marks = ",".join("?" * len(batch))
+            for c, r in self.db.execute(
+                f"select char, readings from chars where char in ({marks})", batch
+            ):
+                out[c] = r.split(",")
+        return out
 
     def meta(self) -> dict[str, str]:
         return {k: v for k, v in self.db.execute("select key, value from meta")}

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .bank import Bank
+from .sound import fuzzy
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,7 @@ class Entry:
     count: int
     score: float
     quality: float  # percentile of score within the bank, 0..1
+    pinyin: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,14 +42,18 @@ class Index:
     partners: dict[str, list[tuple[str, float, int]]]
     by_char: dict[str, list[Entry]] = field(default_factory=dict)
     lengths: tuple[int, ...] = ()
+    bank: Bank | None = None
+    _readings: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, bank: Bank) -> Index:
-        rows = list(bank.db.execute("select id, text, count, score from phrases order by score"))
+        rows = list(
+            bank.db.execute("select id, text, count, score, pinyin from phrases order by score")
+        )
         n = max(1, len(rows) - 1)
         phrases = {
-            text: Entry(pid, text, count, score, i / n)
-            for i, (pid, text, count, score) in enumerate(rows)
+            text: Entry(pid, text, count, score, i / n, tuple(py.split()) if py else ())
+            for i, (pid, text, count, score, py) in enumerate(rows)
         }
         trows = list(
             bank.db.execute(
@@ -66,4 +73,42 @@ class Index:
             for ch in set(e.text):
                 by_char[ch].append(e)
         lengths = tuple(sorted({len(t) for t in phrases}, reverse=True))
-        return cls(phrases, templates, dict(partners), dict(by_char), lengths)
+        return cls(phrases, templates, dict(partners), dict(by_char), lengths, bank)
+
+    def readings(self, chars: str) -> dict[str, list[str]]:
+        """Toneless readings of characters, from the bank, remembered across queries."""
+        missing = {c for c in chars if c not in self._readings}
+        if missing and self.bank is not None:
+            found = self.bank.readings(missing)
+            for c in missing:
+                self._readings[c] = found.get(c, [])
+        return {c: self._readings.get(c, []) for c in chars}
+
+    @cached_property
+    def by_sound(self) -> dict[tuple[str, ...], list[str]]:
+        """Fuzzy pinyin key → phrases that sound like it (built on first use)."""
+        out: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        for e in self.phrases.values():
+            if len(e.pinyin) == len(e.text):
+                out[tuple(fuzzy(s) for s in e.pinyin)].append(e.text)
+        return dict(out)
+
+    @cached_property
+    def by_mask(self) -> dict[str, list[str]]:
+        """Each phrase with one character masked (狠抓?实) → phrases: one-character slips."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for t in self.phrases:
+            if len(t) >= 4:
+                for i in range(len(t)):
+                    out[t[:i] + "?" + t[i + 1 :]].append(t)
+        return dict(out)
+
+    @cached_property
+    def by_deletion(self) -> dict[str, list[str]]:
+        """Each phrase with one character dropped (狠抓实) → phrases: a missing character."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for t in self.phrases:
+            if len(t) >= 4:
+                for i in range(len(t)):
+                    out[t[:i] + t[i + 1 :]].append(t)
+        return dict(out)

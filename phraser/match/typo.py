@@ -1,0 +1,106 @@
+"""Typos: a stock phrase written with a wrong, missing or doubled character.
+
+Most slips in Chinese drafting come from the input method: the right sound, the wrong
+character (狠抓落失 → 狠抓落实). So windows of the query are matched in fuzzy pinyin
+space first (same syllables, confusable initials/finals folded, tones ignored); then by
+characters: one character replaced (a look-alike or a mistype), one missing, one doubled.
+"""
+
+from __future__ import annotations
+
+from ..index import Index
+from ..sound import plain, sound_keys
+from ..text import HAN_CHAR
+from . import Suggestion
+
+
+def _fix(window: str, text: str) -> str:
+    return "、".join(f"{a}→{b}" for a, b in zip(window, text, strict=True) if a != b)
+
+
+def _windows(query: str, lengths: tuple[int, ...]):
+    for size in lengths:
+        for i in range(len(query) - size + 1):
+            w = query[i : i + size]
+            if all(HAN_CHAR.match(c) for c in w):
+                yield i, w
+
+
+def match(query: str, index: Index) -> list[Suggestion]:
+    out: list[Suggestion] = []
+    lengths = tuple(n for n in index.lengths if n >= 3)
+    readings = index.readings("".join({c for c in query if HAN_CHAR.match(c)}))
+    by_sound, by_mask = index.by_sound, index.by_mask
+    for i, w in _windows(query, lengths):
+        if w in index.phrases:
+            continue
+        found: dict[str, tuple[float, str]] = {}
+        wr = [readings.get(c, []) for c in w]
+        for key in sound_keys(wr):
+            for text in by_sound.get(key, ()):
+                diffs = [j for j in range(len(w)) if w[j] != text[j]]
+                if not diffs or len(diffs) > max(1, len(w) // 4):
+                    continue
+                entry = index.phrases[text]
+                same = all(entry.pinyin[j] in {plain(r) for r in wr[j]} for j in diffs)
+                sounds = " ".join(entry.pinyin[j] for j in diffs)
+                conf = (0.93 if same else 0.86) - 0.04 * (len(diffs) - 1)
+                why = f"{_fix(w, text)} (pinyin {sounds}{'' if same else ', near'})"
+                found[text] = max(found.get(text, (0, "")), (conf, why))
+        for j in range(len(w)):
+            for text in by_mask.get(w[:j] + "?" + w[j + 1 :], ()):
+                if text not in found:
+                    found[text] = (0.72, f"{_fix(w, text)} (one character off)")
+        for text, (conf, why) in found.items():
+            e = index.phrases[text]
+            out.append(
+                Suggestion(
+                    text, "phrase", "typo", conf + 0.05 * e.quality, why, _apply(query, i, w, text)
+                )
+            )
+    out += _missing_or_doubled(query, index)
+    return out
+
+
+def _apply(query: str, i: int, old: str, new: str) -> str:
+    return query[:i] + new + query[i + len(old) :]
+
+
+def _missing_or_doubled(query: str, index: Index) -> list[Suggestion]:
+    out = []
+    by_deletion = index.by_deletion
+    for size in {n - 1 for n in index.lengths if n >= 4}:
+        for i, w in _windows(query, (size,)):
+            for text in by_deletion.get(w, ()):
+                if text in query:
+                    continue
+                gone = next(
+                    (text[j] for j in range(len(text)) if text[:j] + text[j + 1 :] == w), ""
+                )
+                e = index.phrases[text]
+                out.append(
+                    Suggestion(
+                        text,
+                        "phrase",
+                        "typo",
+                        0.9 + 0.05 * e.quality,
+                        f"missing {gone}",
+                        _apply(query, i, w, text),
+                    )
+                )
+    for size in {n + 1 for n in index.lengths if n >= 3}:
+        for i, w in _windows(query, (size,)):
+            for j in range(size - 1):
+                if w[j] == w[j + 1] and (fixed := w[:j] + w[j + 1 :]) in index.phrases:
+                    e = index.phrases[fixed]
+                    out.append(
+                        Suggestion(
+                            fixed,
+                            "phrase",
+                            "typo",
+                            0.9 + 0.05 * e.quality,
+                            f"{w[j]} doubled",
+                            _apply(query, i, w, fixed),
+                        )
+                    )
+    return out
