@@ -60,7 +60,8 @@ CREATE TABLE "phrases" (
    "aligned" REAL,
    "score" REAL,
    "source" TEXT,
-   "pinyin" TEXT
+   "pinyin" TEXT,
+   "words" TEXT
 );
 CREATE TABLE "templates" (
    "id" INTEGER PRIMARY KEY,

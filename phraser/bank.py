@@ -81,6 +81,7 @@ def _create_schema(db: sqlite_utils.Database) -> None:
             "score": float,
             "source": str,
             "pinyin": str,
+            "words": str,
         },
         pk="id",
         not_null={"text", "count"},
@@ -231,6 +232,7 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
                 "score": round(st.score, 5),
                 "source": st.source,
                 "pinyin": pinyin[st.text],
+                "words": " ".join(st.words),
             }
         )
     db["phrases"].insert_all(rows, batch_size=5000)

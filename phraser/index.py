@@ -22,6 +22,7 @@ class Entry:
     score: float
     quality: float  # percentile of score within the bank, 0..1
     pinyin: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,22 @@ class Index:
     @classmethod
     def load(cls, bank: Bank) -> Index:
         rows = list(
-            bank.db.execute("select id, text, count, score, pinyin from phrases order by score")
+            bank.db.execute(
+                "select id, text, count, score, pinyin, words from phrases order by score"
+            )
         )
         n = max(1, len(rows) - 1)
         phrases = {
-            text: Entry(pid, text, count, score, i / n, tuple(py.split()) if py else ())
-            for i, (pid, text, count, score, py) in enumerate(rows)
+            text: Entry(
+                pid,
+                text,
+                count,
+                score,
+                i / n,
+                tuple((py or "").split()),
+                tuple((words or "").split()),
+            )
+            for i, (pid, text, count, score, py, words) in enumerate(rows)
         }
         trows = list(
             bank.db.execute(
@@ -91,6 +102,17 @@ class Index:
         for e in self.phrases.values():
             if len(e.pinyin) == len(e.text):
                 out[tuple(fuzzy(s) for s in e.pinyin)].append(e.text)
+        return dict(out)
+
+    @cached_property
+    def by_word(self) -> dict[str, list[str]]:
+        """Word (two characters or more) → phrases made with it: reworded variants."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for e in self.phrases.values():
+            if len(e.words) >= 2:
+                for w in set(e.words):
+                    if len(w) >= 2:
+                        out[w].append(e.text)
         return dict(out)
 
     @cached_property

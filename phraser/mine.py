@@ -79,6 +79,7 @@ class PhraseStat:
     aligned: float = 0.0
     score: float = 0.0
     source: str = "mined"
+    words: tuple[str, ...] = ()
     docs: set[int] = field(default_factory=set)
     examples: list[Example] = field(default_factory=list)
 
@@ -347,7 +348,7 @@ class Miner:
             c = out[g].count
             for sub in (g[:-1], g[1:]):
                 s = out.get(sub)
-                if s is not None and c >= 0.8 * s.count:
+                if s is not None and c >= 0.7 * s.count:
                     del out[sub]
         return out
 
@@ -456,12 +457,13 @@ class Miner:
         """A stock formulation is cohesive, free at both ends, whole words, and spread out."""
         for st in cands.values():
             st.dispersion = dispersion(st.count, st.block_count, self.blocks_total)
-            freedom = min(st.left_entropy, st.right_entropy)
+            # Entropy can only reach log(count): normalise so rare phrases are not punished.
+            freedom = min(st.left_entropy, st.right_entropy) / math.log(st.count + 1)
             length_prior = {2: 0.5, 3: 0.75, 4: 1.0, 5: 0.9, 6: 0.85}.get(len(st.text), 0.75)
             st.score = (
                 math.log1p(st.count)
                 * min(1.0, st.pmi / 6)
-                * (0.5 + min(1.0, freedom / 1.5))
+                * (0.25 + min(1.0, freedom))
                 * st.dispersion**1.5
                 * (0.25 + 0.75 * st.aligned)
                 * length_prior
@@ -560,6 +562,9 @@ class Miner:
         self.count_levels()
         cands = self.candidates()
         tmpl_count, tmpl_fillers, tmpl_docs = self.gather(cands)
+        # Most occurrences cut through a word (出贡献 in 作出贡献): a fragment after all.
+        for g in [g for g, st in cands.items() if st.aligned <= 0.5]:
+            del cands[g]
         self.score_phrases(cands)
         templates = self.select_templates(tmpl_count, tmpl_fillers, tmpl_docs)
         pairs, added = self.companions(cands)
@@ -567,6 +572,8 @@ class Miner:
         for st in added.values():
             st.doc_count = len(st.docs) or 1
         cands.update(added)
+        for st in cands.values():
+            st.words = tuple(self.tok.cut(st.text, HMM=False))
         phrases = sorted(cands.values(), key=lambda s: -s.score)
         return MineResult(phrases, templates, pairs, self.spool.chars, self.han_chars)
 

@@ -6,7 +6,7 @@ import re
 
 from . import text as textmod
 from .index import Index
-from .match import Suggestion, companion, exact, fuzzy, template, typo
+from .match import Suggestion, companion, exact, fuzzy, template, typo, variant
 from .rank import rank
 
 #: Longer input is cut: suggestions are for the sentence being written, and a
@@ -48,5 +48,6 @@ class Suggester:
         candidates += companion.match(q, self.index)
         candidates += template.match(q, self.index)
         candidates += typo.match(q, self.index)
+        candidates += variant.match(q, self.index)
         candidates += fuzzy.match(q, self.index)
         return rank([c for c in candidates if c.text != q], top=top)

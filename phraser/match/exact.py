@@ -28,6 +28,6 @@ def match(query: str, index: Index) -> list[Suggestion]:
         if end - start == len(query):
             continue  # the query itself: its companions say more than an echo
         e = index.phrases[text]
-        score = 0.6 + 0.3 * e.quality + 0.02 * min(len(text), 6)
+        score = 0.5 + 0.4 * e.quality + 0.02 * min(len(text), 6)
         out.append(Suggestion(text, "phrase", "exact", score, f"contains 「{text}」 (×{e.count})"))
     return out

@@ -1,0 +1,61 @@
+"""Variants: the words of a stock phrase, reordered or padded (领导要加强 → 加强领导).
+
+Phrases carry their jieba words from the build, so no segmenter runs at query time: a
+phrase matches when each of its words stands in the query (single-character words such
+as 的 may be left out), inside a short stretch of it.
+"""
+
+from __future__ import annotations
+
+from ..index import Index
+from . import Suggestion
+
+#: Words a variant may drop or add without changing the phrase (作出新的更大[的]贡献).
+LIGHT = set("的地得之了")
+#: How many characters of padding a variant may carry inside its stretch.
+MAX_PADDING = 4
+
+
+def _place(query: str, words: tuple[str, ...]) -> list[tuple[int, int]] | None:
+    """Where each heavy word of the phrase stands in the query, or None if one is missing."""
+    spans = []
+    for w in words:
+        at = query.find(w)
+        if at < 0:
+            if len(w) == 1:
+                continue
+            return None
+        spans.append((at, at + len(w)))
+    return spans
+
+
+def match(query: str, index: Index) -> list[Suggestion]:
+    by_word = index.by_word
+    seen: set[str] = set()
+    for size in (2, 3, 4):
+        for i in range(len(query) - size + 1):
+            seen.update(by_word.get(query[i : i + size], ()))
+    out = []
+    for text in seen:
+        if text in query:
+            continue
+        e = index.phrases[text]
+        spans = _place(query, e.words)
+        if not spans or sum(1 for a, b in spans if b - a >= 2) < 2:
+            continue
+        covered = sum(b - a for a, b in spans)
+        missing = [w for w in e.words if len(w) == 1 and w not in query]
+        if any(w not in LIGHT for w in missing) or covered < 0.75 * len(text):
+            continue
+        start, end = min(a for a, _ in spans), max(b for _, b in spans)
+        padding = (end - start) - covered
+        if padding > MAX_PADDING:
+            continue
+        reordered = [a for a, _ in spans] != sorted(a for a, _ in spans)
+        why = "reordered" if reordered else "padded"
+        if padding:
+            why += f" (+{query[start:end]})" if not reordered else f" ({query[start:end]})"
+        score = 0.72 + 0.1 * e.quality + 0.02 * len(text) - 0.025 * padding
+        rewrite = query[:start] + text + query[end:]
+        out.append(Suggestion(text, "phrase", "variant", score, why, rewrite))
+    return out
