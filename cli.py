@@ -203,7 +203,8 @@ def suggest(query: tuple[str, ...], file, top: int, db_path: Path | None, as_jso
 def _print_suggestions(console, query: str, results) -> None:
     from rich.table import Table
 
-    table = Table(title=query, title_justify="left", show_edge=False, pad_edge=False)
+    title = query if len(query) <= 60 else query[:60] + "…"
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
     for col in ("#", "suggestion", "match", "score", "why"):
         table.add_column(col, overflow="fold")
     for i, s in enumerate(results, start=1):

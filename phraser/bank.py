@@ -20,6 +20,7 @@ import sqlite_utils
 from . import sound
 from .corpus import Spool
 from .mine import Example, MineParams, MineResult
+from .text import slot_marks
 
 SCHEMA_VERSION = 1
 EXAMPLE_CHARS = 120
@@ -155,6 +156,28 @@ def _example_rows(kind: str, entry_id: int, examples: list[Example], needle: str
             "sentence": sentence,
             "start": start if at >= 0 else -1,
         }
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale(folder: Path) -> list[Path]:
+    """Remove temp files that killed builds left in `folder` (their process is gone)."""
+    removed = []
+    for tmp in folder.glob(".*.tmp"):
+        parts = tmp.name.split(".")
+        pid = parts[-2] if len(parts) >= 3 else ""
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
 
 
 def write(
@@ -393,7 +416,7 @@ class Bank:
         Matches phrases, templates, and templates filled with their recorded fillers,
         so `以*为指导` finds the template and every way the corpus filled it.
         """
-        glob = pattern.replace("[", "[[]")
+        glob = slot_marks(pattern, "*").replace("[", "[[]")
         return list(
             self.db.query(
                 """select text, kind, count, score from (

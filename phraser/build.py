@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from . import bank
+from . import text as textmod
 from .corpus import bundled_corpus, spool
 from .mine import MineParams, Progress, mine
 
@@ -30,11 +31,14 @@ def build(
     if missing:
         raise BuildError(f"no such file or folder: {', '.join(missing)}")
     start = time.perf_counter()
-    with spool(paths, warn=warn) as sp:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    bank.clean_stale(db_path.parent)
+    with spool(paths, warn=warn, tmp_dir=db_path.parent) as sp:
+        where = ", ".join(map(str, paths))
         if not sp.docs:
-            raise BuildError(
-                "no readable documents (.txt, .md, .docx) in " + ", ".join(map(str, paths))
-            )
+            raise BuildError(f"no readable documents (.txt, .md, .docx) in {where}")
+        if not any(textmod.HAN_CHAR.search(text) for _info, text in sp.texts()):
+            raise BuildError(f"no Chinese text in {where}")
         result = mine(sp, params, progress)
         seconds = time.perf_counter() - start
         bank.write(db_path, result, sp, params, seconds=seconds)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .bank import Bank
+from .text import slot_marks
 
 
 def card(bank: Bank, text: str) -> dict | None:
@@ -24,7 +25,7 @@ def card(bank: Bank, text: str) -> dict | None:
             "companions": bank.companions(phrase["id"]),
             "templates": bank.templates_filled_by(text),
         }
-    template = bank.template(text.replace("...", "……").replace("…", "……").replace("…………", "……"))
+    template = bank.template(slot_marks(text))
     if template is not None:
         examples = bank.examples("template", template["id"])
         return {

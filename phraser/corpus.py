@@ -82,8 +82,17 @@ def spool(
 
     Identical documents (same normalised text) are kept once.
     """
-    fd, name = tempfile.mkstemp(prefix="phraser-spool-", suffix=".jsonl", dir=tmp_dir)
+    fd, name = tempfile.mkstemp(prefix=".spool-", suffix=f".{os.getpid()}.tmp", dir=tmp_dir)
     result = Spool(Path(name))
+    try:
+        _fill(result, fd, paths, warn)
+    except BaseException:
+        result.close()
+        raise
+    return result
+
+
+def _fill(result: Spool, fd: int, paths: Iterable[Path], warn) -> None:
     seen: set[str] = set()
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         for path in textmod.find_files(paths):
@@ -103,4 +112,3 @@ def spool(
                 DocInfo(len(result.docs), str(path), doc.name, sha, doc.encoding, len(doc.text))
             )
             out.write(json.dumps(doc.text, ensure_ascii=False) + "\n")
-    return result

@@ -59,6 +59,14 @@ def normalise(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+SLOT = re.compile(r"…+|\.{3,}|⋯+")
+
+
+def slot_marks(text: str, mark: str = "……") -> str:
+    """Write a template's slot (……, …, ..., ⋯) one way: 以...为指导 → 以……为指导."""
+    return SLOT.sub(mark, text)
+
+
 def han_ratio(text: str) -> float:
     """Share of Han characters among the non-space characters."""
     chars = [c for c in text if not c.isspace()]
@@ -86,10 +94,13 @@ def decode(data: bytes) -> tuple[str, str]:
     decodes as plausible GB18030 and vice versa. charset-normalizer handles the rest
     (UTF-16 without a BOM, Big5 …). Raises ReadError for binary or unknown data.
     """
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+    try:
+        if data.startswith(b"\xef\xbb\xbf"):
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16"), "utf-16"
+    except UnicodeDecodeError:
+        raise ReadError("has a Unicode byte-order mark but its text does not decode") from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -112,21 +123,39 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def read_docx(path: Path) -> str:
-    """Paragraphs and table cells of a .docx, one per line, in document order."""
+    """Paragraphs and table cells of a .docx, one per line, in document order.
+
+    A merged cell spans several grid positions but is read once.
+    """
+    import zipfile
+
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
 
     try:
         document = docx.Document(str(path))
-    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise ReadError(f"not a readable .docx ({exc.__class__.__name__})") from None
-    except Exception as exc:  # zipfile.BadZipFile and lxml errors
+    except Exception as exc:  # lxml parse errors inside a damaged package
         raise ReadError(f"not a readable .docx ({exc.__class__.__name__})") from None
-    lines = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            for cell in row.cells:
-                lines.append(cell.text)
+    lines: list[str] = []
+
+    def walk(container) -> None:
+        for block in container.iter_inner_content():
+            if isinstance(block, Paragraph):
+                lines.append(block.text)
+            elif isinstance(block, Table):
+                seen: list = []  # the cells' XML elements, kept alive so identity holds
+                for row in block.rows:
+                    for cell in row.cells:
+                        if any(cell._tc is tc for tc in seen):
+                            continue
+                        seen.append(cell._tc)
+                        walk(cell)
+
+    walk(document)
     return "\n".join(lines)
 
 

@@ -26,6 +26,9 @@ class Suggestion:
     why: str
     rewrite: str | None = None
 
+    def __post_init__(self) -> None:
+        self.score = max(0.0, min(1.0, self.score))
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["score"] = round(self.score, 4)

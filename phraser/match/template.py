@@ -33,20 +33,37 @@ def _tail(rest: str, suffix: str) -> tuple[int, int, float, str] | None:
     return best
 
 
+def _starts(query: str, prefix: str):
+    i = query.find(prefix)
+    while i >= 0:
+        yield i
+        i = query.find(prefix, i + 1)
+
+
 def match(query: str, index: Index) -> list[Suggestion]:
+    """Every template whose prefix stands in the query and whose suffix follows it.
+
+    Each occurrence of the prefix is tried (以 may appear twice); the best fit wins.
+    """
     out = []
     for t in index.templates:
-        i = query.find(t.prefix)
-        if i < 0 or t.suffix[0] not in query[i + len(t.prefix) :]:
+        best = None
+        for i in _starts(query, t.prefix):
+            rest = query[i + len(t.prefix) :]
+            if t.suffix[0] not in rest:
+                continue
+            hit = _tail(rest, t.suffix)
+            if hit is None:
+                continue
+            j, end, sim, fixed = hit
+            filler = rest[:j]
+            if not 2 <= len(filler) <= 15 or not filler.isalnum():
+                continue
+            if best is None or (sim, -len(filler)) > (best[3], -len(best[1])):
+                best = (i, filler, end, sim, fixed, rest)
+        if best is None:
             continue
-        rest = query[i + len(t.prefix) :]
-        hit = _tail(rest, t.suffix)
-        if hit is None:
-            continue
-        j, end, sim, fixed = hit
-        filler = rest[:j]
-        if not 2 <= len(filler) <= 15 or not filler.isalnum():
-            continue
+        i, filler, end, sim, fixed, rest = best
         rewrite = query[:i] + t.prefix + filler + t.suffix + rest[end:]
         score = (0.62 + 0.3 * t.quality) * sim
         why = f"fits {t.text} with 「{filler}」" + (f" ({fixed})" if fixed else "")

@@ -1,0 +1,272 @@
+"""The bank file: plain SQLite, schema version check, atomic replacement on build."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO, SMALL_DOCS, STOCK_PHRASES, TEMPLATE, spools, write_corpus
+
+from cli import cli
+from phraser import text as textmod
+from phraser.bank import SCHEMA_VERSION, Bank, BankError
+from phraser.build import BuildError, build
+
+REPORTS = Path("/work/shared/corpora/reports")
+TABLES = {"meta", "documents", "phrases", "templates", "fillers", "pairs", "examples"}
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Anything but the bank itself in the bank's folder (temp files of a build)."""
+    return sorted(p.name for p in folder.iterdir() if p.name != "bank.sqlite")
+
+
+# -- plain SQLite ---------------------------------------------------------------------------
+
+
+def test_bank_opens_in_plain_sqlite(small_bank):
+    with sqlite3.connect(small_bank) as conn:
+        names = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
+        assert names >= TABLES | {"examples_fts"}
+        fts_sql = conn.execute(
+            "select sql from sqlite_master where name = 'examples_fts'"
+        ).fetchone()[0]
+        assert "VIRTUAL TABLE" in fts_sql.upper() and "fts" in fts_sql.lower()
+        meta = dict(conn.execute("select key, value from meta"))
+        assert meta["schema_version"] == str(SCHEMA_VERSION)
+        json.loads(meta["params"])
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        for phrase in STOCK_PHRASES:
+            row = conn.execute("select count, doc_count from phrases where text = ?", [phrase])
+            count, docs = row.fetchone()
+            assert count >= 8 and docs == 4, phrase
+        tid = conn.execute("select id from templates where text = ?", [TEMPLATE]).fetchone()[0]
+        fillers = conn.execute("select count(*) from fillers where template_id = ?", [tid])
+        assert fillers.fetchone()[0] >= 3
+
+
+def test_examples_fts_finds_sentences(small_bank):
+    with sqlite3.connect(small_bank) as conn:
+        hits = conn.execute(
+            "select e.sentence from examples_fts f join examples e on e.id = f.rowid "
+            "where examples_fts match ?",
+            ['"齐抓共管"'],
+        ).fetchall()
+        total = conn.execute(
+            "select count(*) from examples where sentence like '%齐抓共管%'"
+        ).fetchone()[0]
+    assert hits and len(hits) == total
+    assert all("齐抓共管" in s for (s,) in hits)
+
+
+def test_bundled_bank_tables(bundled_bank):
+    with sqlite3.connect(bundled_bank) as conn:
+        names = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
+        assert names >= TABLES | {"examples_fts"}
+        assert conn.execute("select count(*) from phrases").fetchone()[0] > 1000
+        assert conn.execute("select count(*) from examples_fts").fetchone()[0] > 1000
+
+
+def test_examples_point_back_into_the_source(small_bank, small_corpus):
+    """(document, line, col) of every phrase example locates the phrase in the source text."""
+    bank = Bank(small_bank)
+    try:
+        rows = list(
+            bank.db.query(
+                "select p.text, d.path, e.line, e.col from examples e "
+                "join phrases p on p.id = e.entry_id join documents d on d.id = e.doc_id "
+                "where e.kind = 'phrase'"
+            )
+        )
+    finally:
+        bank.close()
+    assert rows
+    texts: dict[str, list[str]] = {}
+    for row in rows:
+        if row["path"] not in texts:
+            doc = textmod.read_document(Path(row["path"]))
+            texts[row["path"]] = doc.text.split("\n")
+        line = texts[row["path"]][row["line"] - 1]
+        start = row["col"] - 1
+        assert line[start : start + len(row["text"])] == row["text"], row
+
+
+def test_rebuild_is_deterministic(small_bank, small_corpus, tmp_path):
+    again = tmp_path / "again.sqlite"
+    build([small_corpus], again)
+
+    def dump(path):
+        with sqlite3.connect(path) as conn:
+            return {
+                t: conn.execute(f"select * from {t} order by 1, 2").fetchall()
+                for t in ("phrases", "templates", "fillers", "pairs", "examples")
+            }
+
+    assert dump(again) == dump(small_bank)
+
+
+# -- schema version -------------------------------------------------------------------------
+
+
+def test_schema_version_mismatch(bank_copy, runner):
+    with sqlite3.connect(bank_copy) as conn:
+        conn.execute("update meta set value = '999' where key = 'schema_version'")
+    for args in (["stats"], ["show", "高度重视"], ["suggest", "高度重视"], ["export"]):
+        result = runner.invoke(cli, [*args, "--db", str(bank_copy)])
+        assert result.exit_code == 1, args
+        assert "Traceback" not in result.stderr
+        assert "v999" in result.stderr
+        assert "Rebuild" in result.stderr and "phraser build" in result.stderr
+        assert "Run `phraser build` first" not in result.stderr
+    with pytest.raises(BankError, match="Rebuild"):
+        Bank(bank_copy)
+
+
+def test_missing_schema_version(bank_copy):
+    with sqlite3.connect(bank_copy) as conn:
+        conn.execute("delete from meta where key = 'schema_version'")
+    with pytest.raises(BankError, match="vunknown.*Rebuild"):
+        Bank(bank_copy)
+
+
+def test_foreign_sqlite_file(tmp_path):
+    path = tmp_path / "other.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("create table t (x)")
+    with pytest.raises(BankError, match="not a phraser bank"):
+        Bank(path)
+
+
+# -- atomic builds ----------------------------------------------------------------------------
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def test_failed_build_leaves_old_bank(bank_copy, small_corpus, spool_dir):
+    before = digest(bank_copy)
+    stages = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        stages.append(stage)
+        if stage.startswith("gathering"):
+            raise Boom(stage)
+
+    with pytest.raises(Boom):
+        build([small_corpus], bank_copy, progress=progress)
+
+    assert any(s.startswith("counting") for s in stages)
+    assert digest(bank_copy) == before
+    assert leftovers(bank_copy.parent) == []
+    assert spools(spool_dir) == []
+    Bank(bank_copy).close()
+
+
+def test_build_error_leaves_old_bank(bank_copy, tmp_path, spool_dir):
+    before = digest(bank_copy)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(BuildError, match="no readable documents"):
+        build([empty], bank_copy)
+    with pytest.raises(BuildError, match="no such file"):
+        build([tmp_path / "missing"], bank_copy)
+    assert digest(bank_copy) == before
+    assert leftovers(bank_copy.parent) == []
+    assert spools(spool_dir) == []
+
+
+def test_successful_rebuild_replaces_bank(bank_copy, tmp_path, spool_dir):
+    corpus = write_corpus(tmp_path / "two", dict(list(SMALL_DOCS.items())[:2]))
+    build([corpus], bank_copy)
+    bank = Bank(bank_copy)
+    try:
+        assert bank.stats()["documents"] == 2
+    finally:
+        bank.close()
+    assert leftovers(bank_copy.parent) == []
+    assert spools(spool_dir) == []
+
+
+def _start_build(corpus: Path, bank: Path, tmp: Path) -> subprocess.Popen:
+    env = dict(os.environ, TMPDIR=str(tmp), PYTHONDONTWRITEBYTECODE="1")
+    return subprocess.Popen(
+        [sys.executable, "cli.py", "build", str(corpus), "--db", str(bank)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _assert_old_bank_intact(bank: Path, before: str) -> None:
+    assert digest(bank) == before
+    with sqlite3.connect(bank) as conn:
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("select count(*) from documents").fetchone()[0] == 4
+    opened = Bank(bank)
+    try:
+        assert opened.phrase("高度重视") is not None
+    finally:
+        opened.close()
+
+
+def test_killed_build_leaves_old_bank(bank_copy, tmp_path):
+    if not REPORTS.is_dir():
+        pytest.skip(f"{REPORTS} not available")
+    before = digest(bank_copy)
+    tmp = tmp_path / "proc-tmp"
+    tmp.mkdir()
+    proc = _start_build(REPORTS, bank_copy, tmp)
+    try:
+        time.sleep(1.0)
+        assert proc.poll() is None, "build finished before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    _assert_old_bank_intact(bank_copy, before)
+
+
+def test_build_killed_while_writing_leaves_old_bank(bank_copy, tmp_path):
+    """Kill the build the moment its temporary bank appears: the rename never happens."""
+    corpus = REPO / "corpus"
+    if not corpus.is_dir():
+        pytest.skip("bundled corpus missing")
+    before = digest(bank_copy)
+    tmp = tmp_path / "proc-tmp"
+    tmp.mkdir()
+    proc = _start_build(corpus, bank_copy, tmp)
+    seen: list[str] = []
+    try:
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline and proc.poll() is None and not seen:
+            seen = [
+                p.name
+                for p in bank_copy.parent.iterdir()
+                if p.name.startswith(f".{bank_copy.name}.") and p.name.endswith(".tmp")
+            ]
+            time.sleep(0.005)
+        assert proc.poll() is None, "build finished before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        assert seen
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    _assert_old_bank_intact(bank_copy, before)
