@@ -63,6 +63,14 @@ CREATE TABLE "phrases" (
    "pinyin" TEXT,
    "words" TEXT
 );
+CREATE TABLE "senses" (
+   "term" TEXT,
+   "phrase_id" INTEGER REFERENCES "phrases"("id"),
+   "weight" REAL,
+   "idf" REAL,
+   "part" INTEGER,
+   "width" INTEGER
+);
 CREATE TABLE "templates" (
    "id" INTEGER PRIMARY KEY,
    "text" TEXT,
@@ -83,6 +91,8 @@ CREATE INDEX "idx_phrases_score"
     ON "phrases" ("score");
 CREATE UNIQUE INDEX "idx_phrases_text"
     ON "phrases" ("text");
+CREATE INDEX "idx_senses_term"
+    ON "senses" ("term");
 CREATE INDEX "idx_templates_suffix"
     ON "templates" ("suffix");
 CREATE UNIQUE INDEX "idx_templates_text"

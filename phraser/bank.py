@@ -88,6 +88,10 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         not_null={"text", "count"},
     )
     db["chars"].create({"char": str, "readings": str}, pk="char")
+    db["senses"].create(
+        {"term": str, "phrase_id": int, "weight": float, "idf": float, "part": int, "width": int},
+        foreign_keys=[("phrase_id", "phrases", "id")],
+    )
     db["templates"].create(
         {
             "id": int,
@@ -141,6 +145,7 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     db["pairs"].create_index(["a_id"])
     db["pairs"].create_index(["b_id"])
     db["examples"].create_index(["kind", "entry_id"])
+    db["senses"].create_index(["term"])
 
 
 def _example_rows(kind: str, entry_id: int, examples: list[Example], needle: str) -> Iterator[dict]:
@@ -187,6 +192,7 @@ def write(
     params: MineParams,
     *,
     seconds: float = 0.0,
+    senses: Iterable[dict] = (),
 ) -> None:
     """Write a mined result as a bank at `path`, atomically (temp file + rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -199,6 +205,7 @@ def write(
         _create_schema(db)
         with db.conn:
             _fill(db, result, spool, params, seconds)
+            db["senses"].insert_all(senses, batch_size=10000)
         db["examples"].enable_fts(["sentence"], tokenize="trigram")
         db.execute("ANALYZE")
         db.conn.commit()
@@ -235,7 +242,7 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
         ({"char": c, "readings": r} for c, r in sound.char_readings().items()), batch_size=10000
     )
     pinyin = sound.phrase_pinyin(st.text for st in result.phrases)
-    ids = {}
+    ids = {}  # a phrase's id is its 1-based position in result.phrases
     rows = []
     for i, st in enumerate(result.phrases, start=1):
         ids[st.text] = i
@@ -341,6 +348,20 @@ class Bank:
                 f"{self.path} was written by bank schema v{found}; this phraser reads "
                 f"v{SCHEMA_VERSION}. Rebuild it with `phraser build`."
             )
+
+    def senses(self, terms: Iterable[str]) -> list[tuple]:
+        """(term, phrase_id, weight, idf, part, width) rows for the given sense terms."""
+        terms = list(set(terms))
+        rows: list[tuple] = []
+        for i in range(0, len(terms), 500):
+            batch = terms[i : i + 500]
+            marks = ",".join("?" * len(batch))
+            rows += self.db.execute(
+                "select term, phrase_id, weight, idf, part, width from senses "
+                f"where term in ({marks})",
+                batch,
+            ).fetchall()
+        return rows
 
     def readings(self, chars: Iterable[str]) -> dict[str, list[str]]:
         """Toneless readings of the given characters (the bank carries pypinyin's table)."""

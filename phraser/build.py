@@ -9,7 +9,11 @@ from pathlib import Path
 from . import bank
 from . import text as textmod
 from .corpus import bundled_corpus, spool
-from .mine import MineParams, Progress, mine
+from .lexicon import sense_rows
+from .mine import MineParams, Progress, mine, tokenizer
+
+#: Sense bags go to the best-scored phrases only, which bounds the table on big corpora.
+MAX_SENSE_PHRASES = 20000
 
 
 class BuildError(Exception):
@@ -40,8 +44,15 @@ def build(
         if not any(textmod.HAN_CHAR.search(text) for _info, text in sp.texts()):
             raise BuildError(f"no Chinese text in {where}")
         result = mine(sp, params, progress)
+        senses = sense_rows(
+            (
+                (i, st.text, st.words)
+                for i, st in enumerate(result.phrases[:MAX_SENSE_PHRASES], start=1)
+            ),
+            tokenize=tokenizer().lcut,
+        )
         seconds = time.perf_counter() - start
-        bank.write(db_path, result, sp, params, seconds=seconds)
+        bank.write(db_path, result, sp, params, seconds=seconds, senses=senses)
         return bank.BuildSummary(
             documents=len(sp.docs),
             characters=sp.chars,

@@ -96,6 +96,10 @@ class Index:
         return {c: self._readings.get(c, []) for c in chars}
 
     @cached_property
+    def by_id(self) -> dict[int, str]:
+        return {e.id: e.text for e in self.phrases.values()}
+
+    @cached_property
     def by_sound(self) -> dict[tuple[str, ...], list[str]]:
         """Fuzzy pinyin key → phrases that sound like it (built on first use)."""
         out: dict[tuple[str, ...], list[str]] = defaultdict(list)

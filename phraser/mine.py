@@ -14,6 +14,7 @@ Scores are explained where they are computed; the README's design section has th
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections import Counter, defaultdict
@@ -35,6 +36,11 @@ BAD_END = set(
 INNER_BREAKS = set("要是在和就都也又还将把被对从向让使")
 #: Ordinals and list markers: 一是, 二要, 第三 head enumerations, they are not phrases.
 ORDINALS = set("一二三四五六七八九十第")
+
+#: Normalised entropy (H / log count) on the slot side of a template piece: a slot's
+#: neighbours vary, a fixed phrase's do not.
+HEAD_ENTROPY = 0.6
+TAIL_ENTROPY = 0.35
 
 Progress = Callable[[str, int, int], None]
 
@@ -118,8 +124,9 @@ class MineResult:
     han_chars: int
 
 
-def _tokenizer():
-    """Our own jieba instance, quiet, loaded on first use (≈1 s)."""
+@functools.cache
+def tokenizer():
+    """Our own jieba instance, quiet, loaded once per process on first use (≈1 s)."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
@@ -225,7 +232,7 @@ class Miner:
     @property
     def tok(self):
         if self._tok is None:
-            self._tok = _tokenizer()
+            self._tok = tokenizer()
         return self._tok
 
     def _report(self, stage: str, done: int, total: int) -> None:
@@ -289,14 +296,27 @@ class Miner:
                     left[tail] += clogc
                 if c >= p.min_count and in_head and in_tail and n <= p.max_len:
                     nxt[g] = c
-            for g, c in frequent.items():
-                self.left[g] = _entropy(c, left.get(g, 0.0))
-                self.right[g] = _entropy(c, right.get(g, 0.0))
+            self._keep_entropies(frequent, left, right)
             del ext, left, right
             counts.update(nxt)
             frequent = nxt
             if not frequent:
                 break
+
+    def _keep_entropies(self, frequent: dict[str, int], left: dict, right: dict) -> None:
+        """Store the entropies later stages can use, and only those: on a large corpus most
+        frequent n-grams are neither phrase candidates nor template pieces, and two floats
+        for each of millions of them would dominate memory."""
+        p = self.p
+        for g, c in frequent.items():
+            le, ri = _entropy(c, left.get(g, 0.0)), _entropy(c, right.get(g, 0.0))
+            size = len(g)
+            norm = math.log(c) if c > 1 else 1.0
+            candidate = p.min_len <= size <= p.max_len and min(le, ri) >= p.min_entropy
+            if candidate or (2 <= size <= 6 and le / norm >= TAIL_ENTROPY):
+                self.left[g] = le
+            if candidate or (size <= 2 and ri / norm >= HEAD_ENTROPY):
+                self.right[g] = ri
 
     def pmi(self, g: str) -> float:
         """Cohesion: the weakest split's pointwise mutual information (凝固度)."""
@@ -370,7 +390,10 @@ class Miner:
             if 2 <= len(g) <= 6 and g[0] not in BAD_START - set("为以把对将从向与在"):
                 if g[-1] not in BAD_END:
                     tails.append((self.left.get(g, 0.0) / norm, c, g))
-        return {g for s, _c, g in heads if s >= 0.6}, {g for s, _c, g in tails if s >= 0.35}
+        return (
+            {g for s, _c, g in heads if s >= HEAD_ENTROPY},
+            {g for s, _c, g in tails if s >= TAIL_ENTROPY},
+        )
 
     def gather(self, cands: dict[str, PhraseStat]):
         """Stats pass: alignment, spread, phrase examples, template slots, list items.

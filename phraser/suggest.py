@@ -6,7 +6,7 @@ import re
 
 from . import text as textmod
 from .index import Index
-from .match import Suggestion, companion, exact, fuzzy, template, typo, variant
+from .match import Suggestion, companion, exact, fuzzy, intent, template, typo, variant
 from .rank import rank
 
 #: Longer input is cut: suggestions are for the sentence being written, and a
@@ -50,4 +50,5 @@ class Suggester:
         candidates += typo.match(q, self.index)
         candidates += variant.match(q, self.index)
         candidates += fuzzy.match(q, self.index)
+        candidates += intent.match(q, self.index)
         return rank([c for c in candidates if c.text != q], top=top)

@@ -12,6 +12,7 @@ from ..index import Index
 from ..sound import plain, sound_keys
 from ..text import HAN_CHAR
 from . import Suggestion
+from .exact import spans
 
 
 def _fix(window: str, text: str) -> str:
@@ -26,13 +27,27 @@ def _windows(query: str, lengths: tuple[int, ...]):
                 yield i, w
 
 
+def _inside_phrase(query: str, index: Index) -> list[tuple[int, int]]:
+    """Spans of the query that are bank phrases of four characters or more: written right."""
+    return [(a, b) for a, b, _t in spans(query, index) if b - a >= 4]
+
+
+def _plausible(query: str, i: int, size: int, known: list[tuple[int, int]]) -> bool:
+    """A window can hold a slip unless it lies inside a correctly written phrase; a short
+    window (three characters) only when it is all the user typed."""
+    if any(a <= i and i + size <= b for a, b in known):
+        return False
+    return size >= 4 or size == len(query)
+
+
 def match(query: str, index: Index) -> list[Suggestion]:
     out: list[Suggestion] = []
+    known = _inside_phrase(query, index)
     lengths = tuple(n for n in index.lengths if n >= 3)
     readings = index.readings("".join({c for c in query if HAN_CHAR.match(c)}))
     by_sound, by_mask = index.by_sound, index.by_mask
     for i, w in _windows(query, lengths):
-        if w in index.phrases:
+        if w in index.phrases or not _plausible(query, i, len(w), known):
             continue
         found: dict[str, tuple[float, str]] = {}
         wr = [readings.get(c, []) for c in w]
@@ -58,7 +73,7 @@ def match(query: str, index: Index) -> list[Suggestion]:
                     text, "phrase", "typo", conf + 0.05 * e.quality, why, _apply(query, i, w, text)
                 )
             )
-    out += _missing_or_doubled(query, index)
+    out += _missing_or_doubled(query, index, known)
     return out
 
 
@@ -66,17 +81,25 @@ def _apply(query: str, i: int, old: str, new: str) -> str:
     return query[:i] + new + query[i + len(old) :]
 
 
-def _missing_or_doubled(query: str, index: Index) -> list[Suggestion]:
+#: Characters whose absence is a style choice, not a slip (作出新的更大[的]贡献).
+LIGHT = set("的地得之")
+
+
+def _missing_or_doubled(query: str, index: Index, known: list[tuple[int, int]]) -> list[Suggestion]:
     out = []
     by_deletion = index.by_deletion
     for size in {n - 1 for n in index.lengths if n >= 4}:
         for i, w in _windows(query, (size,)):
+            if not _plausible(query, i, size, known):
+                continue
             for text in by_deletion.get(w, ()):
                 if text in query:
                     continue
                 gone = next(
                     (text[j] for j in range(len(text)) if text[:j] + text[j + 1 :] == w), ""
                 )
+                if gone in LIGHT:
+                    continue
                 e = index.phrases[text]
                 out.append(
                     Suggestion(

