@@ -120,6 +120,18 @@ class Index:
         return dict(out)
 
     @cached_property
+    def by_word_dropped(self) -> dict[str, list[str]]:
+        """Each phrase with one inner word left out (提供[有力]保障 → 提供保障) → phrases:
+        the plain form a drafter writes before reaching for the stock intensifier."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for e in self.phrases.values():
+            words = e.words
+            for k in range(1, len(words) - 1):
+                if len(words[k]) >= 2:
+                    out["".join(words[:k] + words[k + 1 :])].append(e.text)
+        return dict(out)
+
+    @cached_property
     def by_mask(self) -> dict[str, list[str]]:
         """Each phrase with one character masked (狠抓?实) → phrases: one-character slips."""
         out: dict[str, list[str]] = defaultdict(list)

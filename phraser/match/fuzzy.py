@@ -40,7 +40,7 @@ def match(query: str, index: Index, *, limit: int = 300) -> list[Suggestion]:
                 text,
                 "phrase",
                 "fuzzy",
-                0.55 + 0.35 * sim + 0.05 * e.quality,
+                0.5 + 0.3 * sim + 0.05 * e.quality,
                 f"close to the sentence ({sim:.0%})",
             )
         )

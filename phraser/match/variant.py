@@ -29,6 +29,25 @@ def _place(query: str, words: tuple[str, ...]) -> list[tuple[int, int]] | None:
     return spans
 
 
+def _shortened(query: str, index: Index) -> list[Suggestion]:
+    """The query holds a phrase minus one inner word: 提供保障 → 提供有力保障."""
+    out = []
+    dropped = index.by_word_dropped
+    for size in range(3, 9):
+        for i in range(len(query) - size + 1):
+            for text in dropped.get(query[i : i + size], ()):
+                if text in query:
+                    continue
+                e = index.phrases[text]
+                extra = next(
+                    w for w in e.words if "".join(e.words).replace(w, "", 1) == query[i : i + size]
+                )
+                score = 0.74 + 0.1 * e.quality + 0.01 * len(text)
+                rewrite = query[:i] + text + query[i + size :]
+                out.append(Suggestion(text, "phrase", "variant", score, f"+{extra}", rewrite))
+    return out
+
+
 def match(query: str, index: Index) -> list[Suggestion]:
     by_word = index.by_word
     seen: set[str] = set()
@@ -58,4 +77,4 @@ def match(query: str, index: Index) -> list[Suggestion]:
         score = 0.72 + 0.1 * e.quality + 0.02 * len(text) - 0.025 * padding
         rewrite = query[:start] + text + query[end:]
         out.append(Suggestion(text, "phrase", "variant", score, why, rewrite))
-    return out
+    return out + _shortened(query, index)
