@@ -194,21 +194,22 @@ class ListCounts:
 
 
 def _item_phrase(item: str, cands: dict, idx: int, n: int) -> str | None:
-    """The phrase a list item stands for: the item itself, or the phrase at its list edge.
+    """The phrase a list item stands for: the item itself, or the phrase at its edge.
 
-    The first item often carries a lead-in (各地要主动作为), the last a tail; the phrase
-    next to the separator is the list member.
+    An item often carries a lead-in (各地要主动作为, 环境保护是功在当代) or a tail (利在千秋的
+    崇高事业); the phrase next to the separator is the list member.
     """
     if item in cands:
         return item
     if not textmod.HAN_RUN.fullmatch(item):
         return None
-    if idx == 0:
-        for k in range(min(8, len(item) - 1), 2, -1):
+    longest = min(8, len(item) - 1)
+    if idx < n - 1:
+        for k in range(longest, 2, -1):
             if item[-k:] in cands:
                 return item[-k:]
-    if idx == n - 1:
-        for k in range(min(8, len(item) - 1), 2, -1):
+    if idx > 0:
+        for k in range(longest, 2, -1):
             if item[:k] in cands:
                 return item[:k]
     return None
@@ -349,8 +350,9 @@ class Miner:
                 continue
             out[g] = PhraseStat(g, c, pmi, le, ri)
         # Function words at the edges (的工作, 要进一步) or a modal or preposition alone
-        # inside (部门要高度重视) mark a piece of a sentence. Judged on jieba tokens, so
-        # 作为 in 主动作为 or 要求 in 严格要求 are words, not particles.
+        # inside a longer candidate (部门要高度重视) mark a piece of a sentence; four
+        # characters are often a parallel idiom built that way (利在千秋). Judged on
+        # jieba tokens, so 作为 in 主动作为 or 要求 in 严格要求 are words, not particles.
         for g in list(out):
             if g[0] not in BAD_START and g[-1] not in BAD_END and len(g) < 4:
                 continue
@@ -359,7 +361,7 @@ class Miner:
                 len(words[-1]) == 1 and words[-1] in BAD_END
             ):
                 del out[g]
-            elif any(len(w) == 1 and w in INNER_BREAKS for w in words[1:-1]):
+            elif len(g) >= 5 and any(len(w) == 1 and w in INNER_BREAKS for w in words[1:-1]):
                 del out[g]
         # A fragment: a longer candidate covers almost all of its occurrences.
         for g in sorted(out, key=len, reverse=True):

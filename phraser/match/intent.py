@@ -78,7 +78,7 @@ def match(query: str, index: Index, *, limit: int = 10) -> list[Suggestion]:
         if literal >= 0.75 or phrase_side < 0.3 or query_side < 0.25:
             continue  # the words are there already (exact, variant, typo), or too little
         e = index.phrases[text]
-        conf = 0.3 + 0.25 * phrase_side + 0.3 * query_side + 0.1 * e.quality - 0.1 * literal
+        conf = 0.3 + 0.25 * phrase_side + 0.3 * query_side + 0.1 * e.quality - 0.15 * literal
         parts = [f"{term}≈{text[p : p + w]}" for (p, w), (_s, term) in sorted(best.items())]
         if whole:
             parts.append("means " + "、".join(sorted(whole)[:3]))
