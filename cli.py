@@ -28,9 +28,12 @@ def _db_path(db_path: Path | None) -> Path:
 
 
 def _console(stderr: bool = False):
+    """Rich console: fits the terminal on a TTY; piped output is never folded mid-row."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else 160
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
 
 
 def _open_bank(db_path: Path | None, *, build_if_missing: bool = False):
