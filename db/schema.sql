@@ -1,7 +1,8 @@
 -- The phrase bank schema (generated; tests/test_schema.py keeps it in step).
 CREATE TABLE "chars" (
    "char" TEXT PRIMARY KEY,
-   "readings" TEXT
+   "readings" TEXT,
+   "simplified" TEXT
 );
 CREATE TABLE "documents" (
    "id" INTEGER PRIMARY KEY,

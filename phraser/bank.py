@@ -20,7 +20,7 @@ import sqlite_utils
 from . import sound
 from .corpus import Spool
 from .mine import Example, MineParams, MineResult
-from .text import slot_marks
+from .text import simplified_forms, slot_marks
 
 SCHEMA_VERSION = 1
 EXAMPLE_CHARS = 120
@@ -87,7 +87,7 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"text", "count"},
     )
-    db["chars"].create({"char": str, "readings": str}, pk="char")
+    db["chars"].create({"char": str, "readings": str, "simplified": str}, pk="char")
     db["senses"].create(
         {"term": str, "phrase_id": int, "weight": float, "idf": float, "part": int, "width": int},
         foreign_keys=[("phrase_id", "phrases", "id")],
@@ -238,8 +238,11 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
         }
         for d in spool.docs
     )
+    readings = sound.char_readings()
+    simple = simplified_forms(list(readings))
     db["chars"].insert_all(
-        ({"char": c, "readings": r} for c, r in sound.char_readings().items()), batch_size=10000
+        ({"char": c, "readings": r, "simplified": simple.get(c)} for c, r in readings.items()),
+        batch_size=10000,
     )
     pinyin = sound.phrase_pinyin(st.text for st in result.phrases)
     ids = {}  # a phrase's id is its 1-based position in result.phrases
@@ -362,6 +365,22 @@ class Bank:
                 batch,
             ).fetchall()
         return rows
+
+    def simplified(self, chars: Iterable[str]) -> dict[str, str]:
+        """Simplified forms of the traditional characters among `chars`."""
+        chars = list(set(chars))
+        out: dict[str, str] = {}
+        for i in range(0, len(chars), 500):
+            batch = chars[i : i + 500]
+            marks = ",".join("?" * len(batch))
+            out.update(
+                self.db.execute(
+                    f"select char, simplified from chars where char in ({marks}) "
+                    "and simplified is not null",
+                    batch,
+                ).fetchall()
+            )
+        return out
 
     def readings(self, chars: Iterable[str]) -> dict[str, list[str]]:
         """Toneless readings of the given characters (the bank carries pypinyin's table)."""

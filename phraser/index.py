@@ -86,6 +86,13 @@ class Index:
         lengths = tuple(sorted({len(t) for t in phrases}, reverse=True))
         return cls(phrases, templates, dict(partners), dict(by_char), lengths, bank)
 
+    def simplify(self, text: str) -> str:
+        """Fold traditional characters to simplified (國家 → 国家) via the bank's table."""
+        if self.bank is None:
+            return text
+        table = self.bank.simplified(text)
+        return "".join(table.get(c, c) for c in text) if table else text
+
     def readings(self, chars: str) -> dict[str, list[str]]:
         """Toneless readings of characters, from the bank, remembered across queries."""
         missing = {c for c in chars if c not in self._readings}

@@ -21,9 +21,12 @@ class QueryError(ValueError):
 
 
 def prepare(query: str) -> str:
-    """Normalise width, drop spaces between Han characters, trim and cap the length."""
+    """Normalise width, drop spaces between Han characters, lower-case Latin, cap the length.
+
+    Traditional characters are folded later, by the index (the bank holds the table).
+    """
     q = textmod.normalise(query).strip()
-    q = _SPACE_BETWEEN_HAN.sub("", q)
+    q = _SPACE_BETWEEN_HAN.sub("", q).lower()
     return q[:MAX_QUERY_CHARS]
 
 
@@ -38,7 +41,7 @@ class Suggester:
         self.index = index
 
     def suggest(self, query: str, *, top: int = 5) -> list[Suggestion]:
-        q = prepare(query)
+        q = self.index.simplify(prepare(query))
         if not q:
             raise QueryError("empty query")
         if not has_han(q):

@@ -67,6 +67,20 @@ def slot_marks(text: str, mark: str = "……") -> str:
     return SLOT.sub(mark, text)
 
 
+def simplified_forms(chars: list[str]) -> dict[str, str]:
+    """Traditional → simplified for single characters, through OpenCC (build time only).
+
+    The bank keeps this table so that a query in traditional characters is folded
+    without loading OpenCC (≈0.3 s) on every command.
+    """
+    from opencc_purepy import OpenCC
+
+    converted = OpenCC("t2s").convert("\n".join(chars)).split("\n")
+    if len(converted) != len(chars):
+        return {}
+    return {c: s for c, s in zip(chars, converted, strict=True) if s != c and len(s) == 1}
+
+
 def han_ratio(text: str) -> float:
     """Share of Han characters among the non-space characters."""
     chars = [c for c in text if not c.isspace()]

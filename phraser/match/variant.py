@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..index import Index
 from . import Suggestion
+from .exact import spans
 
 #: Words a variant may drop or add without changing the phrase (作出新的更大[的]贡献).
 LIGHT = set("的地得之了")
@@ -33,8 +34,11 @@ def _shortened(query: str, index: Index) -> list[Suggestion]:
     """The query holds a phrase minus one inner word: 提供保障 → 提供有力保障."""
     out = []
     dropped = index.by_word_dropped
+    known = [(a, b) for a, b, _t in spans(query, index)]
     for size in range(3, 9):
         for i in range(len(query) - size + 1):
+            if any(a <= i and i + size <= b and b - a > size for a, b in known):
+                continue  # part of a longer phrase written right (各部门 in 各级各部门)
             for text in dropped.get(query[i : i + size], ()):
                 if text in query:
                     continue
