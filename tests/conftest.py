@@ -88,8 +88,8 @@ def spool_dir(tmp_path, monkeypatch) -> Path:
 
 
 def spools(folder: Path) -> list[Path]:
-    """Spool files left in `folder` (jieba keeps its cache there too; that is fine)."""
-    return sorted(folder.glob("phraser-spool-*"))
+    """Build spool files left anywhere under `folder` (a build spools beside its bank)."""
+    return sorted(folder.rglob(".spool-*"))
 
 
 @pytest.fixture(scope="session")

@@ -133,7 +133,7 @@ def test_build_mixed_encodings_skips_binary_with_warning(tmp_path, runner, spool
     }
     assert docs == 5
     assert count == 4 * 6 + 3  # six sentences in each text file, three in the .docx
-    assert spools(spool_dir) == []
+    assert spools(tmp_path) == []
 
 
 def test_build_skips_file_with_bom_but_bad_body(tmp_path, runner, small_corpus, spool_dir):
@@ -144,7 +144,7 @@ def test_build_skips_file_with_bom_but_bad_body(tmp_path, runner, small_corpus, 
     (corpus / "zz_broken.txt").write_bytes(b"\xff\xfeabc")
     db = tmp_path / "bank.sqlite"
     result = runner.invoke(cli, ["build", str(corpus), "--db", str(db)])
-    leaked = spools(spool_dir)
+    leaked = spools(tmp_path)
     assert result.exit_code == 0
     assert "zz_broken.txt" in result.stderr
     assert db.exists()
