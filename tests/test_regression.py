@@ -111,7 +111,7 @@ def run_batch(bank: Path, cases: list[dict], tmp_path: Path) -> list[dict]:
     assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
     rows = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
     assert len(rows) == len(queries), f"expected {len(queries)} JSON lines, got {len(rows)}"
-    for q, row in zip(queries, rows):
+    for q, row in zip(queries, rows, strict=True):
         assert row.get("query") == q, f"answers out of order: {row.get('query')!r} for {q!r}"
     return rows
 
@@ -119,7 +119,7 @@ def run_batch(bank: Path, cases: list[dict], tmp_path: Path) -> list[dict]:
 def score(cases: list[dict], rows: list[dict]) -> tuple[dict[str, list[int]], list[str]]:
     per_cat: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     misses = []
-    for case, row in zip(cases, rows):
+    for case, row in zip(cases, rows, strict=True):
         texts = counted_texts(case, row)
         hit = any(is_hit(case, t) for t in texts)
         per_cat[case["cat"]][0] += hit
@@ -144,8 +144,10 @@ def report(request, name: str, per_cat: dict[str, list[int]], misses: list[str])
     text = "\n".join(lines)
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
+        # per-category rates always; the misses too with -v
+        shown = lines if request.config.getoption("verbose") > 0 else lines[: len(CATEGORIES) + 1]
         reporter.write_line("")
-        for line in lines[: len(CATEGORIES) + 1]:
+        for line in shown:
             reporter.write_line(line)
     else:
         print(text)
