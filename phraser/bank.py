@@ -278,7 +278,7 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
                 "suffix": t.suffix,
                 "count": t.count,
                 "filler_count": len(t.fillers),
-                "doc_count": len(t.docs),
+                "doc_count": t.doc_count,
                 "score": round(t.score, 5),
             }
             for i, t in enumerate(result.templates, start=1)

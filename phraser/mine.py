@@ -86,7 +86,6 @@ class PhraseStat:
     score: float = 0.0
     source: str = "mined"
     words: tuple[str, ...] = ()
-    docs: set[int] = field(default_factory=set)
     examples: list[Example] = field(default_factory=list)
 
 
@@ -97,7 +96,7 @@ class TemplateStat:
     count: int
     fillers: Counter
     score: float = 0.0
-    docs: set[int] = field(default_factory=set)
+    doc_count: int = 0
     examples: list[Example] = field(default_factory=list)
 
     @property
@@ -156,6 +155,38 @@ def _entropy(count: int, sum_clogc: float) -> float:
     if count <= 1:
         return 0.0
     return max(0.0, math.log(count) - sum_clogc / count)
+
+
+class Spread:
+    """How many distinct documents and blocks an item was seen in, counted as the pass
+    streams: ids only grow along the stream, so comparing with the last one seen is
+    enough, and no set per item (millions of them on a large corpus) is kept."""
+
+    __slots__ = ("last_doc", "docs", "last_block", "blocks")
+
+    def __init__(self) -> None:
+        self.last_doc = self.last_block = -1
+        self.docs = self.blocks = 0
+
+    def see(self, doc: int, block: int) -> bool:
+        """Record one occurrence; True when it opens a new block."""
+        if doc != self.last_doc:
+            self.last_doc, self.docs = doc, self.docs + 1
+        if block != self.last_block:
+            self.last_block, self.blocks = block, self.blocks + 1
+            return True
+        return False
+
+
+class TemplateAcc:
+    """Running counts of one A…B pattern during the stats pass."""
+
+    __slots__ = ("count", "spread", "fillers")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.spread = Spread()
+        self.fillers: dict[str, int] = {}
 
 
 class ListCounts:
@@ -408,12 +439,9 @@ class Miner:
         starts = {g[:2] for g in cands}
         tail_lens = sorted({len(g) for g in tails}, reverse=True)
         cap = self.p.examples
-        blocks: dict[str, set[int]] = defaultdict(set)
+        spreads: dict[str, Spread] = {g: Spread() for g in cands}
         aligned: Counter = Counter()
-        tmpl_count: Counter = Counter()
-        tmpl_fillers: dict[tuple[str, str], Counter] = defaultdict(Counter)
-        tmpl_docs: dict[tuple[str, str], set[int]] = defaultdict(set)
-        tmpl_blocks: dict[tuple[str, str], set[int]] = defaultdict(set)
+        templates: dict[tuple[str, str], TemplateAcc] = {}
         lists = ListCounts()
         tok = self.tok
         for doc, block, line, col, sentence in self._sentences("gathering statistics"):
@@ -435,11 +463,8 @@ class Miner:
                             continue
                         if i in bounds and i + k in bounds:
                             aligned[st.text] += 1
-                        seen = blocks[st.text]
-                        if block not in seen and len(st.examples) < cap:
+                        if spreads[st.text].see(doc, block) and len(st.examples) < cap:
                             st.examples.append(Example(doc, line, col + off + i, sentence))
-                        seen.add(block)
-                        st.docs.add(doc)
                 # Templates A…B: B starts at a token boundary, the slot is whole tokens.
                 for j in bounds:
                     if j < 3:
@@ -455,26 +480,27 @@ class Miner:
                                 if i - la < 0 or (i - la) not in bounds:
                                     continue
                                 a = clause[i - la : i]
-                                if a in heads:
-                                    key = (a, b)
-                                    tmpl_count[key] += 1
-                                    fillers = tmpl_fillers[key]
-                                    if len(fillers) < 200 or clause[i:j] in fillers:
-                                        fillers[clause[i:j]] += 1
-                                    tmpl_docs[key].add(doc)
-                                    tmpl_blocks[key].add(block)
+                                if a not in heads:
+                                    continue
+                                acc = templates.get((a, b))
+                                if acc is None:
+                                    acc = templates[(a, b)] = TemplateAcc()
+                                acc.count += 1
+                                acc.spread.see(doc, block)
+                                filler = clause[i:j]
+                                if len(acc.fillers) < 200 or filler in acc.fillers:
+                                    acc.fillers[filler] = acc.fillers.get(filler, 0) + 1
             items = textmod.list_items(sentence)
             if len(items) >= 2:
                 lists.add([it for _o, it in items], cands)
         for g, st in cands.items():
-            st.block_count = len(blocks.get(g, ()))
-            st.doc_count = len(st.docs)
+            st.block_count = spreads[g].blocks
+            st.doc_count = spreads[g].docs
             st.aligned = aligned[g] / st.count if st.count else 0.0
         chars = self.spool.chars
         self.blocks_total = max(1, chars // self.p.resolved_block_chars(chars))
-        self.tmpl_blocks = tmpl_blocks
         self.lists = lists
-        return tmpl_count, tmpl_fillers, tmpl_docs
+        return templates
 
     # -- scoring -------------------------------------------------------------------
 
@@ -494,26 +520,27 @@ class Miner:
                 * length_prior
             )
 
-    def select_templates(self, tmpl_count, tmpl_fillers, tmpl_docs) -> list[TemplateStat]:
+    def select_templates(self, templates: dict[tuple[str, str], TemplateAcc]) -> list[TemplateStat]:
         """Keep A…B patterns with several different fillers that A and B predict of each other."""
         p = self.p
         out: dict[tuple[str, str], TemplateStat] = {}
-        for (a, b), c in tmpl_count.items():
-            fillers = tmpl_fillers[(a, b)]
-            clean = Counter()
-            for f, n in fillers.items():
+        for (a, b), acc in templates.items():
+            c = acc.count
+            if len(acc.fillers) < p.min_fillers:
+                continue
+            clean: Counter = Counter()
+            for f, n in acc.fillers.items():
                 f = f[:-1] if f.endswith("的") and len(f) > 2 else f
                 clean[f] += n
             if len(clean) < p.min_fillers:
                 continue
-            pa, pb = c / self.counts[a], c / self.counts[b]
-            assoc = max(pa, pb)
+            assoc = max(c / self.counts[a], c / self.counts[b])
             if assoc < 0.3:
                 continue
             diversity = len(clean) / c
-            spread = dispersion(c, len(self.tmpl_blocks[(a, b)]), self.blocks_total)
+            spread = dispersion(c, acc.spread.blocks, self.blocks_total)
             score = assoc * math.log1p(len(clean)) * (0.5 + 0.5 * diversity) * spread**1.5
-            out[(a, b)] = TemplateStat(a, b, c, clean, score, tmpl_docs[(a, b)])
+            out[(a, b)] = TemplateStat(a, b, c, clean, score, acc.spread.docs)
         # Prefer the longer literal when it covers nearly all of a shorter one's uses.
         for (a, b), t in sorted(out.items(), key=lambda kv: -len(kv[0][0] + kv[0][1])):
             for shorter in ((a[1:], b), (a[:-1], b), (a, b[:-1]), (a, b[1:])):
@@ -550,7 +577,11 @@ class Miner:
         self, added: dict[str, PhraseStat], templates: list[TemplateStat], pairs: list[PairStat]
     ) -> None:
         """Example sentences for entries chosen after the stats pass: templates, pairs and
-        phrases that joined from parallel lists."""
+        phrases that joined from parallel lists.
+
+        Each sentence is scanned once through windows of the lengths that matter and
+        looked up in dicts, so the cost does not grow with the number of entries.
+        """
         cap = self.p.examples
         by_tail: dict[str, list[TemplateStat]] = defaultdict(list)
         for t in templates:
@@ -558,44 +589,50 @@ class Miner:
         pair_index: dict[str, list[PairStat]] = defaultdict(list)
         for pr in pairs:
             pair_index[pr.a].append(pr)
+        wanted: dict[int, set[str]] = defaultdict(set)
+        for key in (*added, *by_tail, *pair_index):
+            wanted[len(key)].add(key)
+        docs: dict[str, set[int]] = defaultdict(set)
         for doc, _block, line, col, sentence in self._sentences("collecting examples"):
-            for g, st in added.items():
-                if len(st.examples) < cap and g in sentence:
-                    st.examples.append(Example(doc, line, col + sentence.find(g), sentence))
-                    st.docs.add(doc)
-            for tail, ts in by_tail.items():
-                j = sentence.find(tail)
-                if j < 0:
-                    continue
-                for t in ts:
+            present: dict[str, int] = {}
+            for size, keys in wanted.items():
+                for i in range(len(sentence) - size + 1):
+                    w = sentence[i : i + size]
+                    if w in keys and w not in present:
+                        present[w] = i
+            if not present:
+                continue
+            for g, at in present.items():
+                st = added.get(g)
+                if st is not None and len(st.examples) < cap:
+                    st.examples.append(Example(doc, line, col + at, sentence))
+                    docs[g].add(doc)
+                for t in by_tail.get(g, ()):
                     if len(t.examples) >= cap:
                         continue
-                    i = sentence.rfind(t.prefix, max(0, j - 17), j)
-                    if i >= 0 and j - i - len(t.prefix) >= 2:
+                    i = sentence.rfind(t.prefix, max(0, at - 17), at)
+                    if i >= 0 and at - i - len(t.prefix) >= 2:
                         t.examples.append(Example(doc, line, col + i, sentence))
-            for a, prs in pair_index.items():
-                at = sentence.find(a)
-                if at < 0:
-                    continue
-                for pr in prs:
+                for pr in pair_index.get(g, ()):
                     if len(pr.examples) < cap and pr.b in sentence:
                         pr.examples.append(Example(doc, line, col + at, sentence))
+        for g, st in added.items():
+            st.doc_count = len(docs[g]) or 1
 
     # -- the whole thing ---------------------------------------------------------------
 
     def run(self) -> MineResult:
         self.count_levels()
         cands = self.candidates()
-        tmpl_count, tmpl_fillers, tmpl_docs = self.gather(cands)
+        template_counts = self.gather(cands)
         # Most occurrences cut through a word (出贡献 in 作出贡献): a fragment after all.
         for g in [g for g, st in cands.items() if st.aligned <= 0.5]:
             del cands[g]
         self.score_phrases(cands)
-        templates = self.select_templates(tmpl_count, tmpl_fillers, tmpl_docs)
+        templates = self.select_templates(template_counts)
+        del template_counts
         pairs, added = self.companions(cands)
         self.collect_examples(added, templates, pairs)
-        for st in added.values():
-            st.doc_count = len(st.docs) or 1
         cands.update(added)
         for st in cands.values():
             st.words = tuple(self.tok.cut(st.text, HMM=False))

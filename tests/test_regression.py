@@ -131,7 +131,7 @@ def score(cases: list[dict], rows: list[dict]) -> tuple[dict[str, list[int]], li
     return per_cat, misses
 
 
-def report(request, name: str, per_cat: dict[str, list[int]], misses: list[str]) -> str:
+def report(request, capsys, name: str, per_cat: dict[str, list[int]], misses: list[str]) -> str:
     hits = sum(h for h, _ in per_cat.values())
     total = sum(n for _, n in per_cat.values())
     lines = [f"regression {name}: hit@{TOP} {hits}/{total} = {hits / total:.2f}"]
@@ -142,15 +142,11 @@ def report(request, name: str, per_cat: dict[str, list[int]], misses: list[str])
     lines.append(f"  misses ({len(misses)}):")
     lines += [f"    {m}" for m in misses]
     text = "\n".join(lines)
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        # per-category rates always; the misses too with -v
-        shown = lines if request.config.getoption("verbose") > 0 else lines[: len(CATEGORIES) + 1]
-        reporter.write_line("")
-        for line in shown:
-            reporter.write_line(line)
-    else:
-        print(text)
+    # per-category rates always; the misses too with -v. Output capture is suspended so
+    # the report shows without -s.
+    shown = lines if request.config.getoption("verbose") > 0 else lines[: len(CATEGORIES) + 1]
+    with capsys.disabled():
+        print("\n" + "\n".join(shown))
     return text
 
 
@@ -163,15 +159,15 @@ def check_floors(name: str, per_cat: dict[str, list[int]], text: str) -> None:
     assert not low, f"{name}: below floor in {low}\n{text}"
 
 
-def test_regression_speeches(bundled_bank, tmp_path, request):
+def test_regression_speeches(bundled_bank, tmp_path, request, capsys):
     cases = load_cases("speeches")
     rows = run_batch(bundled_bank, cases, tmp_path)
     per_cat, misses = score(cases, rows)
-    check_floors("speeches", per_cat, report(request, "speeches", per_cat, misses))
+    check_floors("speeches", per_cat, report(request, capsys, "speeches", per_cat, misses))
 
 
-def test_regression_reports(reports_bank, tmp_path, request):
+def test_regression_reports(reports_bank, tmp_path, request, capsys):
     cases = load_cases("reports")
     rows = run_batch(reports_bank, cases, tmp_path)
     per_cat, misses = score(cases, rows)
-    check_floors("reports", per_cat, report(request, "reports", per_cat, misses))
+    check_floors("reports", per_cat, report(request, capsys, "reports", per_cat, misses))
