@@ -244,6 +244,17 @@ def show(text: str, db_path: Path | None, as_json: bool) -> None:
     _print_card(_console(), entry)
 
 
+def _window(sentence: str, start: int, width: int, room: int) -> tuple[str, int, int]:
+    """Cut a sentence to `room` characters around the highlighted span, marking cuts with …."""
+    if len(sentence) <= room:
+        return sentence, start, width
+    left = max(0, min(start - (room - width) // 2, len(sentence) - room)) if start >= 0 else 0
+    cut = sentence[left : left + room]
+    prefix = "…" if left > 0 else ""
+    suffix = "…" if left + room < len(sentence) else ""
+    return prefix + cut + suffix, (start - left + len(prefix)) if start >= 0 else -1, width
+
+
 def _print_card(console, entry: dict) -> None:
     from rich.markup import escape
 
@@ -262,8 +273,9 @@ def _print_card(console, entry: dict) -> None:
             console.print(f"  {key:<14} {entry[key]}")
     if entry.get("examples"):
         console.print("examples:")
+        room = max(20, (console.width - 30) // 2)  # Han characters take two columns
         for ex in entry["examples"]:
-            s, start, hl = ex["sentence"], ex["start"], ex["highlight"]
+            s, start, hl = _window(ex["sentence"], ex["start"], ex["highlight"], room)
             if start >= 0:
                 shown = escape(s[:start]) + "[reverse]" + escape(s[start : start + hl]) + "[/]"
                 shown += escape(s[start + hl :])
@@ -272,7 +284,8 @@ def _print_card(console, entry: dict) -> None:
             console.print(f"  {ex['document']}:{ex['line']}:{ex['col']}  {shown}")
     if entry.get("companions"):
         console.print(
-            "companions: " + "、".join(f"{c['text']} (×{c['count']})" for c in entry["companions"])
+            "companions: "
+            + "、".join(f"{c['text']} (×{c['count']})" for c in entry["companions"][:8])
         )
     if entry.get("fillers"):
         console.print(

@@ -54,4 +54,18 @@ class Suggester:
         candidates += variant.match(q, self.index)
         candidates += fuzzy.match(q, self.index)
         candidates += intent.match(q, self.index)
-        return rank([c for c in candidates if c.text != q], top=top)
+        return rank(_defer_to_templates([c for c in candidates if c.text != q]), top=top)
+
+
+def _defer_to_templates(candidates: list[Suggestion]) -> list[Suggestion]:
+    """A phrase that is only a literal piece of a fitting template (为抓手 in 以……为抓手)
+    ranks just below that template: the template with its rewrite says more."""
+    templates = [c for c in candidates if c.match == "template"]
+    for c in candidates:
+        if c.kind != "phrase":
+            continue
+        for t in templates:
+            prefix, _, suffix = t.text.partition("……")
+            if c.text in prefix or c.text in suffix:
+                c.score = min(c.score, t.score - 0.01)
+    return candidates
