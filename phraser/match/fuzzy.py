@@ -8,6 +8,7 @@ from rapidfuzz import fuzz
 
 from ..index import Index
 from . import Suggestion
+from .exact import spans
 
 
 def _overlap(a: str, b: Counter) -> int:
@@ -15,7 +16,12 @@ def _overlap(a: str, b: Counter) -> int:
 
 
 def match(query: str, index: Index, *, limit: int = 300) -> list[Suggestion]:
-    """Candidates share most of their characters with the query; rapidfuzz ranks them."""
+    """Candidates share most of their characters with the query; rapidfuzz ranks them.
+
+    A candidate that aligns with a stretch of the query already holding a bank phrase is
+    only that phrase's sibling (进一步加大 beside 进一步加强) and is not suggested.
+    """
+    found = [(a, b) for a, b, _t in spans(query, index)]
     qchars = Counter(query)
     seen: Counter = Counter()
     for ch in qchars:
@@ -28,8 +34,12 @@ def match(query: str, index: Index, *, limit: int = 300) -> list[Suggestion]:
         cover = _overlap(text, qchars) / len(text)
         if cover < 0.74:
             continue
-        partial = fuzz.partial_ratio(text, query) / 100
+        align = fuzz.partial_ratio_alignment(text, query)
+        partial = align.score / 100
         if partial < 0.74:
+            continue
+        lo, hi = align.dest_start, align.dest_end
+        if any(a < hi and lo < b and (min(b, hi) - max(a, lo)) >= len(text) - 1 for a, b in found):
             continue
         sim = 0.5 * cover + 0.5 * partial
         if sim < 0.75:

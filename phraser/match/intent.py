@@ -72,6 +72,8 @@ def match(query: str, index: Index, *, limit: int = 10) -> list[Suggestion]:
                 best[(part, width)] = (weight * idf, term)
             for k in range(part, min(part + width, len(text))):
                 cover[k] = max(cover[k], weight)
+        if not whole and all(term in text for (_s, term) in best.values()):
+            continue  # only the phrase's own words: a literal overlap, not a paraphrase
         phrase_side = max(sum(cover) / len(text), min(1.0, len(whole) / 3))
         query_side = len(explained.intersection(content)) / len(content)
         literal = sum(1 for c in text if c in query) / len(text)

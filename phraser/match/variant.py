@@ -52,6 +52,47 @@ def _shortened(query: str, index: Index) -> list[Suggestion]:
     return out
 
 
+def _scattered(query: str, index: Index, found: set[str]) -> list[Suggestion]:
+    """A four-character phrase whose characters stand in order in a short stretch of the
+    query, at most one missing (各自负起各自的责任 → 各负其责): an idiom spelled out."""
+    out = []
+    by_char = index.by_char
+    firsts = {c for c in query}
+    seen: set[str] = set()
+    for c in firsts:
+        for e in by_char.get(c, ()):
+            text = e.text
+            if len(text) != 4 or text in seen or text in found or text in query:
+                continue
+            seen.add(text)
+            best = None
+            for start in range(len(query)):
+                if query[start] != text[0] and query[start] != text[1]:
+                    continue
+                hits, pos, last = 0, start, start
+                for ch in text:
+                    at = query.find(ch, pos, start + 2 * len(text))
+                    if at >= 0:
+                        hits, pos, last = hits + 1, at + 1, at
+                if hits >= 3 and (best is None or hits > best[0]):
+                    best = (hits, start, last + 1)
+            if best is None:
+                continue
+            hits, a, b = best
+            score = 0.6 + 0.05 * hits + 0.1 * e.quality - 0.01 * (b - a - hits)
+            out.append(
+                Suggestion(
+                    text,
+                    "phrase",
+                    "variant",
+                    score,
+                    f"spelled out ({query[a:b]})",
+                    query[:a] + text + query[b:],
+                )
+            )
+    return out
+
+
 def match(query: str, index: Index) -> list[Suggestion]:
     by_word = index.by_word
     seen: set[str] = set()
@@ -81,4 +122,5 @@ def match(query: str, index: Index) -> list[Suggestion]:
         score = 0.72 + 0.1 * e.quality + 0.02 * len(text) - 0.025 * padding
         rewrite = query[:start] + text + query[end:]
         out.append(Suggestion(text, "phrase", "variant", score, why, rewrite))
-    return out + _shortened(query, index)
+    found = {s.text for s in out}
+    return out + _shortened(query, index) + _scattered(query, index, found)
