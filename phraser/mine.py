@@ -413,20 +413,30 @@ class Miner:
         A slot shows as high entropy on the piece's slot side: many different
         neighbours there. A is short (以, 为, 开创), B up to six characters (提供有力保障).
         """
-        heads, tails = [], []
+        heads, tails = set(), set()
+        starts_ok = BAD_START - set("为以把对将从向与在")
         for g, c in self.counts.items():
             if c < max(3, self.p.min_count) or g[0] in ORDINALS:
                 continue
             norm = math.log(c)
-            if len(g) <= 2 and g[-1] not in "的了着":
-                heads.append((self.right.get(g, 0.0) / norm, c, g))
-            if 2 <= len(g) <= 6 and g[0] not in BAD_START - set("为以把对将从向与在"):
-                if g[-1] not in BAD_END:
-                    tails.append((self.left.get(g, 0.0) / norm, c, g))
-        return (
-            {g for s, _c, g in heads if s >= HEAD_ENTROPY},
-            {g for s, _c, g in tails if s >= TAIL_ENTROPY},
-        )
+            if (
+                len(g) <= 2
+                and g[-1] not in "的了着"
+                and self.right.get(g, 0.0) / norm >= HEAD_ENTROPY
+            ):
+                heads.add(g)
+            if (
+                2 <= len(g) <= 6
+                and g[0] not in starts_ok
+                and self.left.get(g, 0.0) / norm >= TAIL_ENTROPY
+            ):
+                tails.add(g)
+        # A tail does not end on a particle, judged on words: 作为 is a word, 工作为 is not.
+        for g in [g for g in tails if g[-1] in BAD_END]:
+            last = list(self.tok.cut(g, HMM=False))[-1]
+            if len(last) == 1:
+                tails.discard(g)
+        return heads, tails
 
     def gather(self, cands: dict[str, PhraseStat]):
         """Stats pass: alignment, spread, phrase examples, template slots, list items.

@@ -74,7 +74,7 @@ def _scattered(query: str, index: Index, found: set[str]) -> list[Suggestion]:
                     at = query.find(ch, pos, start + 2 * len(text))
                     if at >= 0:
                         hits, pos, last = hits + 1, at + 1, at
-                if hits >= 3 and (best is None or hits > best[0]):
+                if hits >= 3 and last + 1 - start > hits and (best is None or hits > best[0]):
                     best = (hits, start, last + 1)
             if best is None:
                 continue
