@@ -205,7 +205,7 @@ def write(
         _create_schema(db)
         with db.conn:
             _fill(db, result, spool, params, seconds)
-            db["senses"].insert_all(senses, batch_size=10000)
+            _bulk(db, "senses", senses)
         db["examples"].enable_fts(["sentence"], tokenize="trigram")
         db.execute("ANALYZE")
         db.conn.commit()
@@ -240,11 +240,12 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
     )
     readings = sound.char_readings()
     simple = simplified_forms(list(readings))
-    db["chars"].insert_all(
+    _bulk(
+        db,
+        "chars",
         ({"char": c, "readings": r, "simplified": simple.get(c)} for c, r in readings.items()),
-        batch_size=10000,
     )
-    pinyin = sound.phrase_pinyin(st.text for st in result.phrases)
+    pinyin = sound.phrase_pinyin((st.text for st in result.phrases), readings)
     ids = {}  # a phrase's id is its 1-based position in result.phrases
     rows = []
     for i, st in enumerate(result.phrases, start=1):
@@ -268,7 +269,7 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
                 "words": " ".join(st.words),
             }
         )
-    db["phrases"].insert_all(rows, batch_size=5000)
+    _bulk(db, "phrases", rows)
     db["templates"].insert_all(
         (
             {
@@ -318,7 +319,24 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
         for i, p in enumerate((p for p in result.pairs if p.a in ids and p.b in ids), start=1):
             yield from _example_rows("pair", i, p.examples, p.a)
 
-    db["examples"].insert_all(examples(), batch_size=5000)
+    _bulk(db, "examples", examples())
+
+
+def _bulk(db: sqlite_utils.Database, table: str, rows: Iterable[dict]) -> None:
+    """Insert dict rows with one prepared statement: sqlite-utils' insert_all is flexible,
+    but its per-row work dominated the build on large corpora."""
+    columns = list(db[table].columns_dict)
+    marks = ", ".join("?" * len(columns))
+    names = ", ".join(f'"{c}"' for c in columns)
+    sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'
+    batch: list[tuple] = []
+    for row in rows:
+        batch.append(tuple(row.get(c) for c in columns))
+        if len(batch) >= 10000:
+            db.conn.executemany(sql, batch)
+            batch.clear()
+    if batch:
+        db.conn.executemany(sql, batch)
 
 
 def _fingerprint(shas: Iterator[str]) -> str:

@@ -123,9 +123,13 @@ class Lexicon:
                 add(syn, 0.9, -1, len(phrase))
         gloss = self.glosses.get(phrase, "")
         if gloss:
+            # The gloss in other words too: 把全部力量都投入进去 also means 所有力气.
             for word in tokenize(gloss):
                 if len(word) >= 2 and all("\u4e00" <= c <= "\u9fff" for c in word):
                     add(word, 0.9, -1, len(phrase))
+                    for syn in self.synonyms_of(word):
+                        if len(syn) >= 2:
+                            add(syn, 0.6, -1, len(phrase))
         return list(bag.values())
 
 

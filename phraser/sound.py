@@ -55,8 +55,20 @@ def char_readings() -> dict[str, str]:
     return out
 
 
-def phrase_pinyin(texts: Iterable[str]) -> dict[str, str]:
-    """Context-aware toneless pinyin of each phrase, space-joined (build time only)."""
+def phrase_pinyin(texts: Iterable[str], readings: dict[str, str] | None = None) -> dict[str, str]:
+    """Toneless pinyin of each phrase, space-joined (build time only).
+
+    A phrase whose characters each have one reading is spelled from `readings`; only
+    phrases with a polyphonic character (重视 zhong, 重新 chong) go through pypinyin's
+    context-aware lookup, which is the slow part on a large bank.
+    """
     from pypinyin import Style, lazy_pinyin
 
-    return {t: " ".join(lazy_pinyin(t, style=Style.NORMAL, errors="default")) for t in texts}
+    out = {}
+    for t in texts:
+        single = [readings.get(c, "") for c in t] if readings else []
+        if single and all(r and "," not in r for r in single):
+            out[t] = " ".join(single)
+        else:
+            out[t] = " ".join(lazy_pinyin(t, style=Style.NORMAL, errors="default"))
+    return out
