@@ -82,6 +82,10 @@ CREATE TABLE "templates" (
    "doc_count" INTEGER,
    "score" REAL
 );
+CREATE TABLE "thesaurus" (
+   "word" TEXT,
+   "grp" INTEGER
+);
 CREATE INDEX "idx_examples_kind_entry_id"
     ON "examples" ("kind", "entry_id");
 CREATE INDEX "idx_pairs_a_id"
@@ -98,3 +102,7 @@ CREATE INDEX "idx_templates_suffix"
     ON "templates" ("suffix");
 CREATE UNIQUE INDEX "idx_templates_text"
     ON "templates" ("text");
+CREATE INDEX "idx_thesaurus_grp"
+    ON "thesaurus" ("grp");
+CREATE INDEX "idx_thesaurus_word"
+    ON "thesaurus" ("word");

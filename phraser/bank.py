@@ -88,6 +88,7 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         not_null={"text", "count"},
     )
     db["chars"].create({"char": str, "readings": str, "simplified": str}, pk="char")
+    db["thesaurus"].create({"word": str, "grp": int})
     db["senses"].create(
         {"term": str, "phrase_id": int, "weight": float, "idf": float, "part": int, "width": int},
         foreign_keys=[("phrase_id", "phrases", "id")],
@@ -146,6 +147,8 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     db["pairs"].create_index(["b_id"])
     db["examples"].create_index(["kind", "entry_id"])
     db["senses"].create_index(["term"])
+    db["thesaurus"].create_index(["word"])
+    db["thesaurus"].create_index(["grp"])
 
 
 def _example_rows(kind: str, entry_id: int, examples: list[Example], needle: str) -> Iterator[dict]:
@@ -193,6 +196,7 @@ def write(
     *,
     seconds: float = 0.0,
     senses: Iterable[dict] = (),
+    thesaurus: Iterable[dict] = (),
 ) -> None:
     """Write a mined result as a bank at `path`, atomically (temp file + rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -206,6 +210,7 @@ def write(
         with db.conn:
             _fill(db, result, spool, params, seconds)
             _bulk(db, "senses", senses)
+            _bulk(db, "thesaurus", thesaurus)
         db["examples"].enable_fts(["sentence"], tokenize="trigram")
         db.execute("ANALYZE")
         db.conn.commit()
@@ -369,6 +374,20 @@ class Bank:
                 f"{self.path} was written by bank schema v{found}; this phraser reads "
                 f"v{SCHEMA_VERSION}. Rebuild it with `phraser build`."
             )
+
+    def expand(self, words: Iterable[str]) -> list[tuple[str, str]]:
+        """(word, synonym) pairs from the thesaurus table for the given words."""
+        words = list(set(words))
+        out: list[tuple[str, str]] = []
+        for i in range(0, len(words), 400):
+            batch = words[i : i + 400]
+            marks = ",".join("?" * len(batch))
+            out += self.db.execute(
+                "select a.word, b.word from thesaurus a join thesaurus b on a.grp = b.grp "
+                f"where a.word in ({marks}) and b.word != a.word and length(b.word) >= 2",
+                batch,
+            ).fetchall()
+        return out
 
     def senses(self, terms: Iterable[str]) -> list[tuple]:
         """(term, phrase_id, weight, idf, part, width) rows for the given sense terms."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from . import bank
 from . import text as textmod
 from .corpus import bundled_corpus, spool
-from .lexicon import sense_rows
+from .lexicon import sense_rows, thesaurus_rows
 from .mine import MineParams, Progress, mine, tokenizer
 
 #: Sense bags go to the best-scored phrases only, which bounds the table on big corpora.
@@ -52,7 +52,9 @@ def build(
             tokenize=tokenizer().lcut,
         )
         seconds = time.perf_counter() - start
-        bank.write(db_path, result, sp, params, seconds=seconds, senses=senses)
+        bank.write(
+            db_path, result, sp, params, seconds=seconds, senses=senses, thesaurus=thesaurus_rows()
+        )
         return bank.BuildSummary(
             documents=len(sp.docs),
             characters=sp.chars,

@@ -133,6 +133,17 @@ class Lexicon:
         return list(bag.values())
 
 
+def thesaurus_rows(lexicon: Lexicon | None = None) -> Iterator[dict]:
+    """Cilin's synonym groups as (word, group) rows: the query side of intent matching
+    expands the drafter's words through them without loading Cilin."""
+    lexicon = lexicon or Lexicon()
+    ids: dict[int, int] = {}
+    for word, groups in lexicon.synonyms.items():
+        for group in groups:
+            gid = ids.setdefault(id(group), len(ids) + 1)
+            yield {"word": word, "grp": gid}
+
+
 def sense_rows(
     phrases: Iterable[tuple[int, str, tuple[str, ...]]], tokenize, lexicon: Lexicon | None = None
 ) -> Iterator[dict]:

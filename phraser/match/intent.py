@@ -47,7 +47,14 @@ def match(query: str, index: Index, *, limit: int = 10) -> list[Suggestion]:
     content = [i for i, c in enumerate(query) if HAN_CHAR.match(c) and c not in STOP_WORDS]
     if not content:
         return []
-    rows = index.bank.senses(_terms(query))
+    terms = _terms(query)
+    # The query's own words, and their synonyms standing for them at a discount: the
+    # drafter says 力气 where the gloss says 力量.
+    stands_for: dict[str, tuple[str, float]] = {t: (t, 1.0) for t in terms}
+    for word, synonym in index.bank.expand(t for t in terms if len(t) >= 2):
+        if synonym not in stands_for:
+            stands_for[synonym] = (word, 0.7)
+    rows = index.bank.senses(stands_for)
     by_phrase: dict[int, list[tuple]] = defaultdict(list)
     for row in rows:
         by_phrase[row[1]].append(row)
@@ -62,9 +69,13 @@ def match(query: str, index: Index, *, limit: int = 10) -> list[Suggestion]:
         explained: set[int] = set()
         best: dict[tuple[int, int], tuple[float, str]] = {}
         for term, _pid, weight, idf, part, width in hits:
-            if term not in where:
-                where[term] = _positions(query, term)
-            explained |= where[term]
+            source, discount = stands_for[term]
+            weight *= discount
+            if source not in where:
+                where[source] = _positions(query, source)
+            explained |= where[source]
+            if source != term:
+                term = f"{source}→{term}"
             if part < 0:
                 whole.add(term)
                 continue
