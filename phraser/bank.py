@@ -389,16 +389,21 @@ class Bank:
             ).fetchall()
         return out
 
-    def senses(self, terms: Iterable[str]) -> list[tuple]:
-        """(term, phrase_id, weight, idf, part, width) rows for the given sense terms."""
+    def senses(self, terms: Iterable[str], phrase_ids: Iterable[int] | None = None) -> list[tuple]:
+        """(term, phrase_id, weight, idf, part, width) rows for the given sense terms,
+        optionally only of the given phrases."""
         terms = list(set(terms))
+        ids = sorted(set(phrase_ids)) if phrase_ids is not None else None
+        if ids is not None and not ids:
+            return []
+        where_ids = f" and phrase_id in ({','.join(map(str, ids))})" if ids is not None else ""
         rows: list[tuple] = []
         for i in range(0, len(terms), 500):
             batch = terms[i : i + 500]
             marks = ",".join("?" * len(batch))
             rows += self.db.execute(
                 "select term, phrase_id, weight, idf, part, width from senses "
-                f"where term in ({marks})",
+                f"where term in ({marks}){where_ids}",
                 batch,
             ).fetchall()
         return rows

@@ -108,8 +108,6 @@ class Lexicon:
                 for syn in self.synonyms_of(word):
                     if len(syn) >= 2:
                         add(syn, 0.8, pos, len(word))
-                for k, char in enumerate(word):
-                    add(char, 0.4, pos + k, 1)
             else:
                 # A one-character word is a morpheme of its own (齐抓共管 = 齐·抓·共·管): its
                 # multi-character synonyms explain it; one-character ones are too loose.

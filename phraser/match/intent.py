@@ -42,8 +42,8 @@ def match(query: str, index: Index, *, limit: int = 10) -> list[Suggestion]:
     query side: how much of the query's content the matched terms cover. A paraphrase
     is explained on both sides; a chance overlap on one.
     """
-    if index.bank is None:
-        return []
+    if index.bank is None or query in index.phrases:
+        return []  # a stock phrase typed whole wants its companions, not paraphrases
     content = [i for i, c in enumerate(query) if HAN_CHAR.match(c) and c not in STOP_WORDS]
     if not content:
         return []
@@ -54,7 +54,11 @@ def match(query: str, index: Index, *, limit: int = 10) -> list[Suggestion]:
     for word, synonym in index.bank.expand(t for t in terms if len(t) >= 2):
         if synonym not in stands_for:
             stands_for[synonym] = (word, 0.7)
-    rows = index.bank.senses(stands_for)
+    # Words first; single characters only for the phrases the words found (a character
+    # alone would pull in thousands of phrases and explain nothing by itself).
+    rows = index.bank.senses(t for t in stands_for if len(t) >= 2)
+    found = {r[1] for r in rows}
+    rows += index.bank.senses((t for t in stands_for if len(t) == 1), found)
     by_phrase: dict[int, list[tuple]] = defaultdict(list)
     for row in rows:
         by_phrase[row[1]].append(row)
