@@ -33,7 +33,7 @@ BAD_END = set(
 )
 #: Single-character words that split a clause: a candidate with one of them standing alone
 #: inside is a piece of a sentence, not a phrase.
-INNER_BREAKS = set("要是在和就都也又还将把被对从向让使")
+INNER_BREAKS = set("要是在就都将把被对从向让使")
 #: Ordinals and list markers: 一是, 二要, 第三 head enumerations, they are not phrases.
 ORDINALS = set("一二三四五六七八九十第")
 
@@ -387,6 +387,8 @@ class Miner:
         for g in list(out):
             if g[0] not in BAD_START and g[-1] not in BAD_END and len(g) < 4:
                 continue
+            if len(g) >= 4 and (g[0] == g[2] or g[1] == g[3]):
+                continue  # a parallel frame (又好又快, 不等不靠): the particle is its frame
             words = list(self.tok.cut(g, HMM=False))
             if (len(words[0]) == 1 and words[0] in BAD_START) or (
                 len(words[-1]) == 1 and words[-1] in BAD_END
