@@ -35,10 +35,25 @@ MAX_LEN = 16
 MIN_CASES = 60
 MIN_PER_CATEGORY = 10
 
-#: Minimum hit@5 per category and set. 0.0 for now: the lead sets the real floors.
+#: Minimum hit@5 per category and set: a little below what phraser reaches now, so that a
+#: change that loses ground fails here. Issue 4 raises every floor to 0.90.
 FLOORS: dict[str, dict[str, float]] = {
-    "speeches": {cat: 0.0 for cat in CATEGORIES},
-    "reports": {cat: 0.0 for cat in CATEGORIES},
+    "speeches": {
+        "exact": 0.9,
+        "typo": 0.85,
+        "variant": 0.65,
+        "template": 0.65,
+        "companion": 0.75,
+        "intent": 0.15,
+    },
+    "reports": {
+        "exact": 0.9,
+        "typo": 0.9,
+        "variant": 0.65,
+        "template": 0.5,
+        "companion": 0.9,
+        "intent": 0.15,
+    },
 }
 
 
