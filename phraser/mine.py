@@ -350,6 +350,19 @@ class Miner:
             if candidate or (size <= 2 and ri / norm >= HEAD_ENTROPY):
                 self.right[g] = ri
 
+    def words(self, text: str) -> tuple[str, ...]:
+        """A phrase's words, fine-grained: a long dictionary word whose halves are words
+        too is split (深化改革 → 深化·改革), so a reworded variant can find each part."""
+        out: list[str] = []
+        freq = self.tok.FREQ
+        for w in self.tok.cut(text, HMM=False):
+            half = len(w) // 2
+            if len(w) >= 4 and len(w) % 2 == 0 and freq.get(w[:half]) and freq.get(w[half:]):
+                out += [w[:half], w[half:]]
+            else:
+                out.append(w)
+        return tuple(out)
+
     def pmi(self, g: str) -> float:
         """Cohesion: the weakest split's pointwise mutual information (凝固度)."""
         n = self.han_chars or 1
@@ -647,7 +660,7 @@ class Miner:
         self.collect_examples(added, templates, pairs)
         cands.update(added)
         for st in cands.values():
-            st.words = tuple(self.tok.cut(st.text, HMM=False))
+            st.words = self.words(st.text)
         phrases = sorted(cands.values(), key=lambda s: -s.score)
         return MineResult(phrases, templates, pairs, self.spool.chars, self.han_chars)
 

@@ -14,6 +14,7 @@ from ..index import Index
 from ..lexicon import STOP_WORDS
 from ..text import HAN_CHAR
 from . import Suggestion
+from .exact import spans
 
 
 def _terms(query: str) -> set[str]:
@@ -47,6 +48,11 @@ def match(query: str, index: Index, *, limit: int = 10) -> list[Suggestion]:
     content = [i for i, c in enumerate(query) if HAN_CHAR.match(c) and c not in STOP_WORDS]
     if not content:
         return []
+    # Where the sentence already consists of bank phrases, paraphrase is a weaker reading.
+    literal_cover = set()
+    for a, b, _t in spans(query, index):
+        literal_cover.update(range(a, b))
+    damp = 1.0 - 0.25 * len(literal_cover.intersection(content)) / len(content)
     terms = _terms(query)
     # The query's own words, and their synonyms standing for them at a discount: the
     # drafter says 力气 where the gloss says 力量.
@@ -96,6 +102,7 @@ def match(query: str, index: Index, *, limit: int = 10) -> list[Suggestion]:
             continue  # the words are there already (exact, variant, typo), or too little
         e = index.phrases[text]
         conf = 0.3 + 0.25 * phrase_side + 0.3 * query_side + 0.1 * e.quality - 0.15 * literal
+        conf *= damp
         parts = [f"{term}≈{text[p : p + w]}" for (p, w), (_s, term) in sorted(best.items())]
         if whole:
             parts.append("means " + "、".join(sorted(whole)[:3]))

@@ -13,6 +13,8 @@ from .exact import spans
 
 #: Words a variant may drop or add without changing the phrase (作出新的更大[的]贡献).
 LIGHT = set("的地得之了")
+#: Classical particles a drafter drops when spelling an idiom out (各负其责 → 各自负责任).
+DROPPABLE = set("其之而以于为所与乃")
 #: How many characters of padding a variant may carry inside its stretch.
 MAX_PADDING = 4
 
@@ -52,44 +54,48 @@ def _shortened(query: str, index: Index) -> list[Suggestion]:
     return out
 
 
+def _spelled_span(query: str, text: str) -> tuple[int, int, int] | None:
+    """(hits, start, end) of the best in-order, spread-out stretch of `text` in `query`."""
+    best = None
+    for start in range(len(query)):
+        if query[start] not in (text[0], text[1]):
+            continue
+        hits, pos, last = 0, start, start
+        for ch in text:
+            at = query.find(ch, pos, start + 2 * len(text))
+            if at >= 0:
+                hits, pos, last = hits + 1, at + 1, at
+        missing = [ch for ch in text if ch not in query[start : last + 1]]
+        spread = last + 1 - start > hits
+        dropped = hits == 3 and missing and missing[0] in DROPPABLE
+        if spread and (hits == 4 or dropped) and (best is None or hits > best[0]):
+            best = (hits, start, last + 1)
+    return best
+
+
 def _scattered(query: str, index: Index, found: set[str]) -> list[Suggestion]:
     """A four-character phrase whose characters stand in order in a short stretch of the
-    query, at most one missing (各自负起各自的责任 → 各负其责): an idiom spelled out."""
+    query, at most a classical particle missing (各自负起各自的责任 → 各负其责): an idiom
+    spelled out."""
+    shared: dict[str, int] = {}
+    for c in set(query):
+        for e in index.by_char.get(c, ()):
+            if len(e.text) == 4:
+                shared[e.text] = shared.get(e.text, 0) + 1
     out = []
-    by_char = index.by_char
-    firsts = {c for c in query}
-    seen: set[str] = set()
-    for c in firsts:
-        for e in by_char.get(c, ()):
-            text = e.text
-            if len(text) != 4 or text in seen or text in found or text in query:
-                continue
-            seen.add(text)
-            best = None
-            for start in range(len(query)):
-                if query[start] != text[0] and query[start] != text[1]:
-                    continue
-                hits, pos, last = 0, start, start
-                for ch in text:
-                    at = query.find(ch, pos, start + 2 * len(text))
-                    if at >= 0:
-                        hits, pos, last = hits + 1, at + 1, at
-                if hits >= 3 and last + 1 - start > hits and (best is None or hits > best[0]):
-                    best = (hits, start, last + 1)
-            if best is None:
-                continue
-            hits, a, b = best
-            score = 0.6 + 0.05 * hits + 0.1 * e.quality - 0.01 * (b - a - hits)
-            out.append(
-                Suggestion(
-                    text,
-                    "phrase",
-                    "variant",
-                    score,
-                    f"spelled out ({query[a:b]})",
-                    query[:a] + text + query[b:],
-                )
-            )
+    for text, n in shared.items():
+        if n < 3 or text in found or text in query:
+            continue
+        best = _spelled_span(query, text)
+        if best is None:
+            continue
+        hits, a, b = best
+        e = index.phrases[text]
+        score = 0.6 + 0.05 * hits + 0.1 * e.quality - 0.01 * (b - a - hits)
+        rewrite = query[:a] + text + query[b:]
+        out.append(
+            Suggestion(text, "phrase", "variant", score, f"spelled out ({query[a:b]})", rewrite)
+        )
     return out
 
 
