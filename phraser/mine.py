@@ -41,6 +41,10 @@ ORDINALS = set("一二三四五六七八九十第")
 #: neighbours vary, a fixed phrase's do not.
 HEAD_ENTROPY = 0.6
 TAIL_ENTROPY = 0.35
+#: A template's pieces stand 2–15 characters apart: the chance co-occurrence of A and B
+#: is spread over that many positions. MIN_LIFT: how far above chance they must be.
+SLOT_POSITIONS = 14
+MIN_LIFT = 4.0
 
 Progress = Callable[[str, int, int], None]
 
@@ -546,8 +550,9 @@ class Miner:
             )
 
     def select_templates(self, templates: dict[tuple[str, str], TemplateAcc]) -> list[TemplateStat]:
-        """Keep A…B patterns with several different fillers that A and B predict of each other."""
+        """Keep A…B patterns with several different fillers whose pieces attract each other."""
         p = self.p
+        total = self.han_chars or 1
         out: dict[tuple[str, str], TemplateStat] = {}
         for (a, b), acc in templates.items():
             c = acc.count
@@ -559,12 +564,18 @@ class Miner:
                 clean[f] += n
             if len(clean) < p.min_fillers:
                 continue
-            assoc = max(c / self.counts[a], c / self.counts[b])
-            if assoc < 0.3:
+            # Association: how much more often A…B occur together (slot of 2–15) than their
+            # own frequencies predict. A verb and its object noun (健全……体系) are far apart
+            # in conditional probability but far above chance.
+            ca, cb = self.counts[a], self.counts[b]
+            lift = c * total / (ca * cb * SLOT_POSITIONS)
+            assoc = max(c / ca, c / cb)
+            if lift < MIN_LIFT and assoc < 0.3:
                 continue
             diversity = len(clean) / c
             spread = dispersion(c, acc.spread.blocks, self.blocks_total)
-            score = assoc * math.log1p(len(clean)) * (0.5 + 0.5 * diversity) * spread**1.5
+            strength = min(1.0, math.log(max(lift, 1.0)) / 4) + assoc
+            score = strength * math.log1p(len(clean)) * (0.5 + 0.5 * diversity) * spread**1.5
             out[(a, b)] = TemplateStat(a, b, c, clean, score, acc.spread.docs)
         # Prefer the longer literal when it covers nearly all of a shorter one's uses.
         for (a, b), t in sorted(out.items(), key=lambda kv: -len(kv[0][0] + kv[0][1])):
