@@ -157,9 +157,11 @@ def build(
 
 
 def _queries(query: tuple[str, ...], file) -> list[str]:
+    """Queries from the file (one a line) or argv; bytes that were not UTF-8 become �."""
     if file is not None:
         return [line.rstrip("\r\n") for line in file]
-    return [" ".join(query)]
+    text = " ".join(query)
+    return [text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")]
 
 
 @cli.command()
@@ -167,7 +169,7 @@ def _queries(query: tuple[str, ...], file) -> list[str]:
 @click.option(
     "-f",
     "--file",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("r", encoding="utf-8", errors="replace"),
     help="Read queries from FILE, one per line ('-' for stdin).",
 )
 @click.option("-k", "--top", default=5, show_default=True, type=click.IntRange(1, 100))

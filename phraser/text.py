@@ -27,6 +27,9 @@ SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
 LIST_SEP = re.compile(r"[、，,；;：:]")
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
 class ReadError(Exception):
     """A file that cannot be read as text; the message says why."""
 
@@ -54,6 +57,7 @@ def normalise(text: str) -> str:
     NFKC does the width folding; Chinese punctuation such as 、。 is left alone
     because NFKC keeps it, while ，：；（） become their ASCII forms.
     """
+    text = _SURROGATES.sub("", text)  # undecodable bytes from argv arrive as lone surrogates
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("\u200b", "").replace("\ufeff", "").replace("\u3000", " ")
     return text.replace("\r\n", "\n").replace("\r", "\n")

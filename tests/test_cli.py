@@ -639,3 +639,18 @@ def test_db_from_environment(runner, small_bank, monkeypatch):
     result = run(runner, "stats", "--json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["path"] == str(small_bank)
+
+
+def test_suggest_query_with_undecodable_bytes(runner, small_bank):
+    """Bytes that are not UTF-8 reach argv as lone surrogates; they are dropped, not fatal."""
+    result = run(runner, "suggest", "--db", small_bank, "--json", "高度重视\udcff")
+    assert result.exit_code == 0, result.stderr
+    assert json_lines(result.stdout)[0]["query"]
+
+
+def test_suggest_file_with_bad_bytes(runner, small_bank, tmp_path):
+    queries = tmp_path / "q.txt"
+    queries.write_bytes("高度重视\n".encode() + b"\xff\xfe\n" + "狠抓落实\n".encode())
+    result = run(runner, "suggest", "--db", small_bank, "--json", "--file", queries)
+    assert result.exit_code == 0, result.stderr
+    assert len(json_lines(result.stdout)) == 3
