@@ -33,6 +33,10 @@ CREATE TABLE "fillers" (
    "count" INTEGER,
    PRIMARY KEY ("template_id", "filler")
 );
+CREATE TABLE "glosses" (
+   "phrase_id" INTEGER PRIMARY KEY REFERENCES "phrases"("id"),
+   "gloss" TEXT
+);
 CREATE TABLE "meta" (
    "key" TEXT PRIMARY KEY,
    "value" TEXT

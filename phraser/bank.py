@@ -22,8 +22,21 @@ from .corpus import Spool
 from .mine import Example, MineParams, MineResult
 from .text import simplified_forms, slot_marks
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 EXAMPLE_CHARS = 120
+REQUIRED_TABLES = {
+    "meta",
+    "documents",
+    "phrases",
+    "templates",
+    "fillers",
+    "pairs",
+    "examples",
+    "chars",
+    "senses",
+    "thesaurus",
+    "glosses",
+}
 
 
 class BankError(Exception):
@@ -89,6 +102,11 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     )
     db["chars"].create({"char": str, "readings": str, "simplified": str}, pk="char")
     db["thesaurus"].create({"word": str, "grp": int})
+    db["glosses"].create(
+        {"phrase_id": int, "gloss": str},
+        pk="phrase_id",
+        foreign_keys=[("phrase_id", "phrases", "id")],
+    )
     db["senses"].create(
         {"term": str, "phrase_id": int, "weight": float, "idf": float, "part": int, "width": int},
         foreign_keys=[("phrase_id", "phrases", "id")],
@@ -176,10 +194,12 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def clean_stale(folder: Path) -> list[Path]:
-    """Remove temp files that killed builds left in `folder` (their process is gone)."""
+def clean_stale(folder: Path, bank_name: str) -> list[Path]:
+    """Remove temp files that killed builds of this bank left in `folder` (their process
+    is gone): `.BANK.PID.tmp` and `.spool-*.PID.tmp`, nothing else."""
     removed = []
-    for tmp in folder.glob(".*.tmp"):
+    candidates = [*folder.glob(f".{bank_name}.*.tmp"), *folder.glob(".spool-*.tmp")]
+    for tmp in candidates:
         parts = tmp.name.split(".")
         pid = parts[-2] if len(parts) >= 3 else ""
         if pid.isdigit() and not _alive(int(pid)):
@@ -197,6 +217,7 @@ def write(
     seconds: float = 0.0,
     senses: Iterable[dict] = (),
     thesaurus: Iterable[dict] = (),
+    glosses: Iterable[dict] = (),
 ) -> None:
     """Write a mined result as a bank at `path`, atomically (temp file + rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -211,6 +232,7 @@ def write(
             _fill(db, result, spool, params, seconds)
             _bulk(db, "senses", senses)
             _bulk(db, "thesaurus", thesaurus)
+            _bulk(db, "glosses", glosses)
         db["examples"].enable_fts(["sentence"], tokenize="trigram")
         db.execute("ANALYZE")
         db.conn.commit()
@@ -368,12 +390,23 @@ class Bank:
             ).fetchone()
         except sqlite3.DatabaseError:
             raise BankError(f"{self.path} is not a phraser bank") from None
+        if version is not None and version[0] == str(SCHEMA_VERSION):
+            missing = REQUIRED_TABLES - set(self.db.table_names())
+            if missing:
+                raise BankError(
+                    f"{self.path} is incomplete (no {', '.join(sorted(missing))}). "
+                    "Rebuild it with `phraser build`."
+                )
         if version is None or version[0] != str(SCHEMA_VERSION):
             found = version[0] if version else "unknown"
             raise BankError(
                 f"{self.path} was written by bank schema v{found}; this phraser reads "
                 f"v{SCHEMA_VERSION}. Rebuild it with `phraser build`."
             )
+
+    def glosses(self) -> list[tuple[int, str]]:
+        """(phrase_id, gloss) for every bank phrase the idiom dictionary explains."""
+        return self.db.execute("select phrase_id, gloss from glosses").fetchall()
 
     def expand(self, words: Iterable[str]) -> list[tuple[str, str]]:
         """(word, synonym) pairs from the thesaurus table for the given words."""

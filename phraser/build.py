@@ -9,7 +9,7 @@ from pathlib import Path
 from . import bank
 from . import text as textmod
 from .corpus import bundled_corpus, spool
-from .lexicon import sense_rows, thesaurus_rows
+from .lexicon import gloss_rows, sense_rows, thesaurus_rows
 from .mine import MineParams, Progress, mine, tokenizer
 
 #: Sense bags go to the best-scored phrases only, which bounds the table on big corpora.
@@ -36,7 +36,7 @@ def build(
         raise BuildError(f"no such file or folder: {', '.join(missing)}")
     start = time.perf_counter()
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    bank.clean_stale(db_path.parent)
+    bank.clean_stale(db_path.parent, db_path.name)
     with spool(paths, warn=warn, tmp_dir=db_path.parent) as sp:
         where = ", ".join(map(str, paths))
         if not sp.docs:
@@ -52,8 +52,16 @@ def build(
             tokenize=tokenizer().lcut,
         )
         seconds = time.perf_counter() - start
+        glosses = gloss_rows((i, st.text) for i, st in enumerate(result.phrases, start=1))
         bank.write(
-            db_path, result, sp, params, seconds=seconds, senses=senses, thesaurus=thesaurus_rows()
+            db_path,
+            result,
+            sp,
+            params,
+            seconds=seconds,
+            senses=senses,
+            thesaurus=thesaurus_rows(),
+            glosses=glosses,
         )
         return bank.BuildSummary(
             documents=len(sp.docs),

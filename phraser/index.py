@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from .bank import Bank
+from .lexicon import content_bigrams
 from .sound import fuzzy
 
 
@@ -105,6 +106,18 @@ class Index:
     @cached_property
     def by_id(self) -> dict[int, str]:
         return {e.id: e.text for e in self.phrases.values()}
+
+    @cached_property
+    def gloss_bigrams(self) -> list[tuple[str, frozenset[str]]]:
+        """(phrase, bigrams of its dictionary gloss), for matching plain speech to idioms."""
+        if self.bank is None:
+            return []
+        out = []
+        for pid, gloss in self.bank.glosses():
+            text = self.by_id.get(pid)
+            if text is not None:
+                out.append((text, frozenset(content_bigrams(gloss))))
+        return out
 
     @cached_property
     def by_sound(self) -> dict[tuple[str, ...], list[str]]:

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from .text import HAN_RUN
+
 #: Words too common to carry meaning in a gloss or a query.
 STOP_WORDS = set(
     "的 了 着 过 和 与 及 并 而 或 是 在 就 都 也 又 还 被 把 将 对 从 向 等 之 其 这 那 "
@@ -30,6 +32,22 @@ STOP_WORDS = set(
 )
 #: Cilin groups larger than this are too general to stand for one sense.
 MAX_GROUP = 40
+
+
+#: Characters that make a bigram carry no meaning of its own (各地的 → 地的).
+LIGHT_CHARS = set("的了着地得是在和与也都就要这那个之而")
+
+
+def content_bigrams(text: str) -> set[str]:
+    """Bigrams of a text's Han runs, minus those holding a particle: the units in which a
+    paraphrase and a dictionary gloss can be compared without segmenting either."""
+    out = set()
+    for run in HAN_RUN.findall(text):
+        for i in range(len(run) - 1):
+            pair = run[i : i + 2]
+            if pair[0] not in LIGHT_CHARS and pair[1] not in LIGHT_CHARS:
+                out.add(pair)
+    return out
 
 
 @dataclass(frozen=True)
@@ -129,6 +147,17 @@ class Lexicon:
                         if len(syn) >= 2:
                             add(syn, 0.6, -1, len(phrase))
         return list(bag.values())
+
+
+def gloss_rows(
+    phrases: Iterable[tuple[int, str]], lexicon: Lexicon | None = None
+) -> Iterator[dict]:
+    """The idiom dictionary's gloss of each phrase that has one."""
+    lexicon = lexicon or Lexicon()
+    for pid, text in phrases:
+        gloss = lexicon.glosses.get(text)
+        if gloss:
+            yield {"phrase_id": pid, "gloss": gloss}
 
 
 def thesaurus_rows(lexicon: Lexicon | None = None) -> Iterator[dict]:

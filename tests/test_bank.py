@@ -270,3 +270,25 @@ def test_build_killed_while_writing_leaves_old_bank(bank_copy, tmp_path):
             proc.kill()
             proc.wait()
     _assert_old_bank_intact(bank_copy, before)
+
+
+def test_bank_missing_a_table_says_rebuild(bank_copy, runner):
+    """A bank of the right version but missing a table gets the rebuild message, no traceback."""
+    with sqlite3.connect(bank_copy) as conn:
+        conn.execute("drop table thesaurus")
+    result = runner.invoke(cli, ["suggest", "--db", str(bank_copy), "高度重视"])
+    assert result.exit_code == 1
+    assert "incomplete" in result.stderr and "phraser build" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_stale_temp_files_of_other_programs_are_kept(tmp_path, small_corpus):
+    """A rebuild removes its own dead temp files, never another program's."""
+    db = tmp_path / "bank.sqlite"
+    dead = ".bank.sqlite.999999.tmp"
+    other = ".cache.999999.tmp"
+    (tmp_path / dead).write_text("x")
+    (tmp_path / other).write_text("x")
+    build([small_corpus], db)
+    assert not (tmp_path / dead).exists()
+    assert (tmp_path / other).exists()

@@ -14,6 +14,7 @@ from conftest import FILLERS, STOCK_PHRASES, TEMPLATE, write_corpus
 
 from cli import cli
 from phraser import __version__
+from phraser.bank import SCHEMA_VERSION
 
 COMMANDS = ("build", "suggest", "show", "search", "export", "stats")
 SUMMARY = re.compile(
@@ -596,7 +597,7 @@ def test_stats_json(runner, small_bank):
     assert info["templates"] == counts["template"]
     assert info["pairs"] == counts["pair"]
     assert info["examples"] > 0
-    assert info["schema_version"] == 1
+    assert info["schema_version"] == SCHEMA_VERSION
     assert info["characters"] > 0 and info["build_seconds"] >= 0
     assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", info["built_at"])
 
@@ -609,7 +610,7 @@ def test_stats_plain(runner, bundled_bank):
     assert fields["documents"] == "1"
     assert int(fields["characters"].replace(",", "")) > 100_000
     assert int(fields["phrases"].replace(",", "")) > 1000
-    assert fields["schema_version"] == "1"
+    assert fields["schema_version"] == str(SCHEMA_VERSION)
 
 
 # -- missing or foreign banks ---------------------------------------------------------------

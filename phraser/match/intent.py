@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..index import Index
-from ..lexicon import STOP_WORDS
+from ..lexicon import STOP_WORDS, content_bigrams
 from ..text import HAN_CHAR
 from . import Suggestion
 from .exact import spans
@@ -107,5 +107,28 @@ def match(query: str, index: Index, *, limit: int = 10) -> list[Suggestion]:
         if whole:
             parts.append("means " + "、".join(sorted(whole)[:3]))
         scored.append(Suggestion(text, "phrase", "intent", conf, "; ".join(parts[:4])))
+    scored += _by_gloss(query, index, damp)
     scored.sort(key=lambda s: -s.score)
     return scored[:limit]
+
+
+def _by_gloss(query: str, index: Index, damp: float) -> list[Suggestion]:
+    """Idioms whose dictionary gloss says what the query says, bigram for bigram
+    (根据各地的实际情况来安排 ~ 因地制宜: 根据各地的具体情况，制定适宜的办法)."""
+    asked = content_bigrams(query)
+    if len(asked) < 2:
+        return []
+    out = []
+    for text, gloss in index.gloss_bigrams:
+        shared = asked & gloss
+        if len(shared) < 2 or text in query:
+            continue
+        coverage = len(shared) / len(asked)
+        if coverage < 0.2:
+            continue
+        e = index.phrases[text]
+        conf = (0.5 + 0.45 * min(1.0, coverage * 1.5) + 0.05 * e.quality) * damp
+        out.append(
+            Suggestion(text, "phrase", "intent", conf, "gloss: " + "、".join(sorted(shared)[:4]))
+        )
+    return out
