@@ -14,6 +14,9 @@ from .bank import Bank
 from .lexicon import content_bigrams
 from .sound import fuzzy
 
+#: How many of the best phrases typo, variant and fuzzy matching consider.
+MATCH_VOCABULARY = 40000
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -42,7 +45,6 @@ class Index:
     phrases: dict[str, Entry]
     templates: list[TemplateEntry]
     partners: dict[str, list[tuple[str, float, int]]]
-    by_char: dict[str, list[Entry]] = field(default_factory=dict)
     lengths: tuple[int, ...] = ()
     bank: Bank | None = None
     _readings: dict[str, list[str]] = field(default_factory=dict)
@@ -80,12 +82,8 @@ class Index:
             partners[b].append((a, score, count))
         for plist in partners.values():
             plist.sort(key=lambda x: (-x[1] * (1 + x[2]) ** 0.5, -x[2], x[0]))
-        by_char: dict[str, list[Entry]] = defaultdict(list)
-        for e in phrases.values():
-            for ch in set(e.text):
-                by_char[ch].append(e)
         lengths = tuple(sorted({len(t) for t in phrases}, reverse=True))
-        return cls(phrases, templates, dict(partners), dict(by_char), lengths, bank)
+        return cls(phrases, templates, dict(partners), lengths, bank)
 
     def simplify(self, text: str) -> str:
         """Fold traditional characters to simplified (國家 → 国家) via the bank's table."""
@@ -102,6 +100,23 @@ class Index:
             for c in missing:
                 self._readings[c] = found.get(c, [])
         return {c: self._readings.get(c, []) for c in chars}
+
+    @cached_property
+    def vocabulary(self) -> list[Entry]:
+        """The best-scored phrases, which typo, variant and fuzzy matching point to: a fix
+        should lead to an established formulation, and on a bank mined from millions of
+        characters the long tail would only slow every query down."""
+        ranked = sorted(self.phrases.values(), key=lambda e: -e.score)
+        return ranked[:MATCH_VOCABULARY]
+
+    @cached_property
+    def by_char(self) -> dict[str, list[Entry]]:
+        """Character → vocabulary phrases holding it (candidate generation for fuzzy)."""
+        out: dict[str, list[Entry]] = defaultdict(list)
+        for e in self.vocabulary:
+            for ch in set(e.text):
+                out[ch].append(e)
+        return dict(out)
 
     @cached_property
     def by_id(self) -> dict[int, str]:
@@ -123,16 +138,18 @@ class Index:
     def by_sound(self) -> dict[tuple[str, ...], list[str]]:
         """Fuzzy pinyin key → phrases that sound like it (built on first use)."""
         out: dict[tuple[str, ...], list[str]] = defaultdict(list)
-        for e in self.phrases.values():
+        folded: dict[str, str] = {}
+        for e in self.vocabulary:
             if len(e.pinyin) == len(e.text):
-                out[tuple(fuzzy(s) for s in e.pinyin)].append(e.text)
+                key = tuple(folded.get(s) or folded.setdefault(s, fuzzy(s)) for s in e.pinyin)
+                out[key].append(e.text)
         return dict(out)
 
     @cached_property
     def by_word(self) -> dict[str, list[str]]:
         """Word (two characters or more) → phrases made with it: reworded variants."""
         out: dict[str, list[str]] = defaultdict(list)
-        for e in self.phrases.values():
+        for e in self.vocabulary:
             if len(e.words) >= 2:
                 for w in set(e.words):
                     if len(w) >= 2:
@@ -144,7 +161,7 @@ class Index:
         """Each phrase with one inner word left out (提供[有力]保障 → 提供保障) → phrases:
         the plain form a drafter writes before reaching for the stock intensifier."""
         out: dict[str, list[str]] = defaultdict(list)
-        for e in self.phrases.values():
+        for e in self.vocabulary:
             words = e.words
             for k in range(1, len(words) - 1):
                 if len(words[k]) >= 2:
@@ -155,7 +172,8 @@ class Index:
     def by_mask(self) -> dict[str, list[str]]:
         """Each phrase with one character masked (狠抓?实) → phrases: one-character slips."""
         out: dict[str, list[str]] = defaultdict(list)
-        for t in self.phrases:
+        for e in self.vocabulary:
+            t = e.text
             if len(t) >= 4:
                 for i in range(len(t)):
                     out[t[:i] + "?" + t[i + 1 :]].append(t)
@@ -165,7 +183,8 @@ class Index:
     def by_deletion(self) -> dict[str, list[str]]:
         """Each phrase with one character dropped (狠抓实) → phrases: a missing character."""
         out: dict[str, list[str]] = defaultdict(list)
-        for t in self.phrases:
+        for e in self.vocabulary:
+            t = e.text
             if len(t) >= 4:
                 for i in range(len(t)):
                     out[t[:i] + t[i + 1 :]].append(t)
