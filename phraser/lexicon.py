@@ -105,6 +105,17 @@ class Lexicon:
         entries = json.loads(path.read_text(encoding="utf-8"))
         return {e["word"]: e.get("explanation", "") for e in entries if e.get("explanation")}
 
+    def close_synonyms_of(self, word: str, limit: int = 12) -> set[str]:
+        """Multi-character synonyms from small Cilin groups only: a second hop (gloss word →
+        synonym) through a large group wanders off the meaning."""
+        return {
+            w
+            for group in self.synonyms.get(word, ())
+            if len(group) <= limit
+            for w in group
+            if w != word and len(w) >= 2
+        }
+
     def synonyms_of(self, word: str) -> set[str]:
         return {w for group in self.synonyms.get(word, ()) for w in group if w != word}
 
@@ -143,9 +154,8 @@ class Lexicon:
             for word in tokenize(gloss):
                 if len(word) >= 2 and all("\u4e00" <= c <= "\u9fff" for c in word):
                     add(word, 0.9, -1, len(phrase))
-                    for syn in self.synonyms_of(word):
-                        if len(syn) >= 2:
-                            add(syn, 0.6, -1, len(phrase))
+                    for syn in self.close_synonyms_of(word):
+                        add(syn, 0.5, -1, len(phrase))
         return list(bag.values())
 
 
