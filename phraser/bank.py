@@ -408,67 +408,51 @@ class Bank:
         """(phrase_id, gloss) for every bank phrase the idiom dictionary explains."""
         return self.db.execute("select phrase_id, gloss from glosses").fetchall()
 
+    def _where_in(self, sql: str, values: Iterable, size: int = 500) -> list[tuple]:
+        """Run `sql`, whose `{marks}` stands for an IN list, over `values` in batches
+        (SQLite caps the number of parameters of one statement)."""
+        values = list(set(values))
+        rows: list[tuple] = []
+        for i in range(0, len(values), size):
+            batch = values[i : i + size]
+            rows += self.db.execute(sql.format(marks=",".join("?" * len(batch))), batch).fetchall()
+        return rows
+
     def expand(self, words: Iterable[str]) -> list[tuple[str, str]]:
         """(word, synonym) pairs from the thesaurus table for the given words."""
-        words = list(set(words))
-        out: list[tuple[str, str]] = []
-        for i in range(0, len(words), 400):
-            batch = words[i : i + 400]
-            marks = ",".join("?" * len(batch))
-            out += self.db.execute(
-                "select a.word, b.word from thesaurus a join thesaurus b on a.grp = b.grp "
-                f"where a.word in ({marks}) and b.word != a.word and length(b.word) >= 2",
-                batch,
-            ).fetchall()
-        return out
+        return self._where_in(
+            "select a.word, b.word from thesaurus a join thesaurus b on a.grp = b.grp "
+            "where a.word in ({marks}) and b.word != a.word and length(b.word) >= 2",
+            words,
+        )
 
     def senses(self, terms: Iterable[str], phrase_ids: Iterable[int] | None = None) -> list[tuple]:
         """(term, phrase_id, weight, idf, part, width) rows for the given sense terms,
         optionally only of the given phrases."""
-        terms = list(set(terms))
         ids = sorted(set(phrase_ids)) if phrase_ids is not None else None
         if ids is not None and not ids:
             return []
         where_ids = f" and phrase_id in ({','.join(map(str, ids))})" if ids is not None else ""
-        rows: list[tuple] = []
-        for i in range(0, len(terms), 500):
-            batch = terms[i : i + 500]
-            marks = ",".join("?" * len(batch))
-            rows += self.db.execute(
-                "select term, phrase_id, weight, idf, part, width from senses "
-                f"where term in ({marks}){where_ids}",
-                batch,
-            ).fetchall()
-        return rows
+        return self._where_in(
+            "select term, phrase_id, weight, idf, part, width from senses "
+            "where term in ({marks})" + where_ids,
+            terms,
+        )
 
     def simplified(self, chars: Iterable[str]) -> dict[str, str]:
         """Simplified forms of the traditional characters among `chars`."""
-        chars = list(set(chars))
-        out: dict[str, str] = {}
-        for i in range(0, len(chars), 500):
-            batch = chars[i : i + 500]
-            marks = ",".join("?" * len(batch))
-            out.update(
-                self.db.execute(
-                    f"select char, simplified from chars where char in ({marks}) "
-                    "and simplified is not null",
-                    batch,
-                ).fetchall()
+        return dict(
+            self._where_in(
+                "select char, simplified from chars where char in ({marks}) "
+                "and simplified is not null",
+                chars,
             )
-        return out
+        )
 
     def readings(self, chars: Iterable[str]) -> dict[str, list[str]]:
         """Toneless readings of the given characters (the bank carries pypinyin's table)."""
-        chars = list(set(chars))
-        out: dict[str, list[str]] = {}
-        for i in range(0, len(chars), 500):
-            batch = chars[i : i + 500]
-            marks = ",".join("?" * len(batch))
-            for c, r in self.db.execute(
-                f"select char, readings from chars where char in ({marks})", batch
-            ):
-                out[c] = r.split(",")
-        return out
+        rows = self._where_in("select char, readings from chars where char in ({marks})", chars)
+        return {c: r.split(",") for c, r in rows}
 
     def meta(self) -> dict[str, str]:
         return {k: v for k, v in self.db.execute("select key, value from meta")}

@@ -171,21 +171,18 @@ class Index:
     @cached_property
     def by_mask(self) -> dict[str, list[str]]:
         """Each phrase with one character masked (狠抓?实) → phrases: one-character slips."""
-        out: dict[str, list[str]] = defaultdict(list)
-        for e in self.vocabulary:
-            t = e.text
-            if len(t) >= 4:
-                for i in range(len(t)):
-                    out[t[:i] + "?" + t[i + 1 :]].append(t)
-        return dict(out)
+        return self._one_off(lambda t, i: t[:i] + "?" + t[i + 1 :])
 
     @cached_property
     def by_deletion(self) -> dict[str, list[str]]:
         """Each phrase with one character dropped (狠抓实) → phrases: a missing character."""
+        return self._one_off(lambda t, i: t[:i] + t[i + 1 :])
+
+    def _one_off(self, key) -> dict[str, list[str]]:
         out: dict[str, list[str]] = defaultdict(list)
         for e in self.vocabulary:
             t = e.text
             if len(t) >= 4:
                 for i in range(len(t)):
-                    out[t[:i] + t[i + 1 :]].append(t)
+                    out[key(t, i)].append(t)
         return dict(out)

@@ -67,18 +67,15 @@ def match(query: str, index: Index) -> list[Suggestion]:
                 if text not in found:
                     found[text] = (0.72, f"{_fix(w, text)} (one character off)")
         for text, (conf, why) in found.items():
-            e = index.phrases[text]
-            out.append(
-                Suggestion(
-                    text, "phrase", "typo", conf + 0.05 * e.quality, why, _apply(query, i, w, text)
-                )
-            )
+            out.append(_fixed(index, query, i, w, text, conf, why))
     out += _missing_or_doubled(query, index, known)
     return out
 
 
-def _apply(query: str, i: int, old: str, new: str) -> str:
-    return query[:i] + new + query[i + len(old) :]
+def _fixed(index: Index, query: str, i: int, old: str, new: str, conf: float, why: str):
+    """A typo suggestion: `old` at `i` should read `new`; the phrase's standing adds a little."""
+    rewrite = query[:i] + new + query[i + len(old) :]
+    return Suggestion(new, "phrase", "typo", conf + 0.05 * index.phrases[new].quality, why, rewrite)
 
 
 #: Characters whose absence is a style choice, not a slip (作出新的更大[的]贡献).
@@ -98,32 +95,11 @@ def _missing_or_doubled(query: str, index: Index, known: list[tuple[int, int]]) 
                 gone = next(
                     (text[j] for j in range(len(text)) if text[:j] + text[j + 1 :] == w), ""
                 )
-                if gone in LIGHT:
-                    continue
-                e = index.phrases[text]
-                out.append(
-                    Suggestion(
-                        text,
-                        "phrase",
-                        "typo",
-                        0.9 + 0.05 * e.quality,
-                        f"missing {gone}",
-                        _apply(query, i, w, text),
-                    )
-                )
+                if gone not in LIGHT:
+                    out.append(_fixed(index, query, i, w, text, 0.9, f"missing {gone}"))
     for size in {n + 1 for n in index.lengths if n >= 3}:
         for i, w in _windows(query, (size,)):
             for j in range(size - 1):
                 if w[j] == w[j + 1] and (fixed := w[:j] + w[j + 1 :]) in index.phrases:
-                    e = index.phrases[fixed]
-                    out.append(
-                        Suggestion(
-                            fixed,
-                            "phrase",
-                            "typo",
-                            0.9 + 0.05 * e.quality,
-                            f"{w[j]} doubled",
-                            _apply(query, i, w, fixed),
-                        )
-                    )
+                    out.append(_fixed(index, query, i, w, fixed, 0.9, f"{w[j]} doubled"))
     return out
