@@ -36,7 +36,7 @@ def match(query: str, index: Index, *, limit: int = 300) -> list[Suggestion]:
             continue
         align = fuzz.partial_ratio_alignment(text, query)
         partial = align.score / 100
-        if partial < 0.74:
+        if partial < 0.8:
             continue
         lo, hi = align.dest_start, align.dest_end
         if any(a < hi and lo < b and (min(b, hi) - max(a, lo)) >= len(text) - 1 for a, b in found):

@@ -7,6 +7,8 @@ as 的 may be left out), inside a short stretch of it.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from ..index import Index
 from . import Suggestion
 from .exact import spans
@@ -70,7 +72,24 @@ def _spelled_span(query: str, text: str) -> tuple[int, int, int] | None:
         dropped = hits == 3 and missing and missing[0] in DROPPABLE
         if spread and (hits == 4 or dropped) and (best is None or hits > best[0]):
             best = (hits, start, last + 1)
+    if best is None:
+        best = _shuffled_span(query, text)
     return best
+
+
+def _shuffled_span(query: str, text: str) -> tuple[int, int, int] | None:
+    """All of `text`'s characters, in another order, within a stretch twice its length
+    (军队要从严来治 → 从严治军)."""
+    need = Counter(text)
+    width = 2 * len(text)
+    for start in range(len(query)):
+        if query[start] not in need:
+            continue
+        window = query[start : start + width]
+        if not need - Counter(window):
+            end = start + max(window.find(c) + 1 for c in need)
+            return len(text), start, end
+    return None
 
 
 def _scattered(query: str, index: Index, found: set[str]) -> list[Suggestion]:
@@ -96,6 +115,46 @@ def _scattered(query: str, index: Index, found: set[str]) -> list[Suggestion]:
         out.append(
             Suggestion(text, "phrase", "variant", score, f"spelled out ({query[a:b]})", rewrite)
         )
+    return out
+
+
+#: Register: the intensifiers of speech and the ones official writing uses before a verb.
+#: A drafter's 非常重视 / 十分关心 is the bank's 高度重视 / 切实关心 said plainly.
+SPOKEN_INTENSIFIERS = ("非常", "十分", "特别", "很", "极其", "极为", "格外", "相当", "好好", "真正")
+FORMAL_INTENSIFIERS = {
+    "高度",
+    "切实",
+    "大力",
+    "全力",
+    "着力",
+    "充分",
+    "认真",
+    "深入",
+    "扎实",
+    "全面",
+}
+
+
+def _register(query: str, index: Index) -> list[Suggestion]:
+    """Spoken intensifier + word → the bank's formal intensifier + the same word."""
+    out = []
+    for spoken in SPOKEN_INTENSIFIERS:
+        at = query.find(spoken)
+        if at < 0:
+            continue
+        rest = query[at + len(spoken) :].lstrip("地")
+        for size in (2, 3, 4):
+            word = rest[:size]
+            for text in index.by_word.get(word, ()):
+                e = index.phrases[text]
+                if len(e.words) != 2 or e.words[1] != word or e.words[0] not in FORMAL_INTENSIFIERS:
+                    continue
+                end = len(query) - len(rest) + size
+                rewrite = query[:at] + text + query[end:]
+                why = f"{spoken}→{e.words[0]} (official register)"
+                out.append(
+                    Suggestion(text, "phrase", "variant", 0.8 + 0.12 * e.quality, why, rewrite)
+                )
     return out
 
 
@@ -129,4 +188,6 @@ def match(query: str, index: Index) -> list[Suggestion]:
         rewrite = query[:start] + text + query[end:]
         out.append(Suggestion(text, "phrase", "variant", score, why, rewrite))
     found = {s.text for s in out}
-    return out + _shortened(query, index) + _scattered(query, index, found)
+    return (
+        out + _shortened(query, index) + _scattered(query, index, found) + _register(query, index)
+    )

@@ -1,0 +1,68 @@
+"""Each matcher on a real bank built from the small corpus: what it finds and what it says."""
+
+from __future__ import annotations
+
+import pytest
+
+from phraser.bank import Bank
+from phraser.index import Index
+from phraser.suggest import Suggester
+
+
+@pytest.fixture(scope="module")
+def suggester(small_bank) -> Suggester:
+    return Suggester(Index.load(Bank(small_bank)))
+
+
+def _find(suggester: Suggester, query: str, text: str, top: int = 5):
+    results = suggester.suggest(query, top=top)
+    hit = next((s for s in results if s.text == text), None)
+    assert hit is not None, [(s.text, s.match, s.why) for s in results]
+    return hit
+
+
+def test_typo_homophone_says_what_was_fixed(suggester):
+    hit = _find(suggester, "各单位要狠抓落失", "狠抓落实")
+    assert hit.match == "typo"
+    assert "失→实" in hit.why and "shi" in hit.why
+    assert hit.rewrite == "各单位要狠抓落实"
+
+
+def test_typo_missing_and_doubled_character(suggester):
+    assert _find(suggester, "齐抓管", "齐抓共管").why == "missing 共"
+    assert "doubled" in _find(suggester, "齐抓共共管", "齐抓共管").why
+
+
+def test_typo_is_not_flagged_inside_a_correct_phrase(suggester):
+    results = suggester.suggest("各级各部门要高度重视，狠抓落实", top=10)
+    assert not [s for s in results if s.match == "typo"]
+
+
+def test_variant_reordered(suggester):
+    hit = _find(suggester, "落实要狠抓", "狠抓落实")
+    assert hit.match == "variant" and "reordered" in hit.why
+
+
+def test_variant_spoken_intensifier(suggester):
+    hit = _find(suggester, "非常重视粮食安全", "高度重视")
+    assert hit.match == "variant"
+    assert hit.rewrite == "高度重视粮食安全"
+
+
+def test_template_with_connector_fix(suggester):
+    hit = _find(suggester, "以新发展理念作为指导", "以……为指导")
+    assert hit.match == "template" and "作为→为" in hit.why
+    assert hit.rewrite == "以新发展理念为指导"
+
+
+def test_companions_of_a_phrase_typed_whole(suggester):
+    hit = _find(suggester, "统一思想", "提高认识")
+    assert hit.match == "companion"
+
+
+def test_traditional_characters_are_folded(suggester):
+    assert _find(suggester, "統一思想", "提高认识").match == "companion"
+
+
+def test_full_width_and_spaces_are_normalised(suggester):
+    assert _find(suggester, "狠 抓 落 失", "狠抓落实").match == "typo"
