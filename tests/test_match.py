@@ -66,3 +66,15 @@ def test_traditional_characters_are_folded(suggester):
 
 def test_full_width_and_spaces_are_normalised(suggester):
     assert _find(suggester, "狠 抓 落 失", "狠抓落实").match == "typo"
+
+
+def test_correct_text_raises_no_typos(suggester, small_corpus):
+    """Every sentence of the corpus the bank was mined from is written right."""
+    flagged = []
+    for path in sorted(small_corpus.iterdir()):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            for sentence in filter(None, line.split("。")):
+                typos = [s for s in suggester.suggest(sentence, top=10) if s.match == "typo"]
+                if typos:
+                    flagged.append((sentence, [(t.text, t.why) for t in typos]))
+    assert flagged == []

@@ -40,7 +40,17 @@ def _plausible(query: str, i: int, size: int, known: list[tuple[int, int]]) -> b
     return size >= 4 or size == len(query)
 
 
+def _whole_clause(query: str, i: int, size: int) -> bool:
+    """The window is a clause of its own (bounded by punctuation or the query's ends)."""
+    before = i == 0 or not HAN_CHAR.match(query[i - 1])
+    after = i + size == len(query) or not HAN_CHAR.match(query[i + size])
+    return before and after
+
+
 def match(query: str, index: Index) -> list[Suggestion]:
+    """Sound-alike slips anywhere a phrase could stand; other slips (a character off,
+    missing or doubled) only where the window is a clause of its own: inside running text
+    those are mostly a different, correct phrase (调控和监督 is not 调控和监管 mistyped)."""
     out: list[Suggestion] = []
     known = _inside_phrase(query, index)
     lengths = tuple(n for n in index.lengths if n >= 3)
@@ -62,7 +72,7 @@ def match(query: str, index: Index) -> list[Suggestion]:
                 conf = (0.93 if same else 0.86) - 0.04 * (len(diffs) - 1)
                 why = f"{_fix(w, text)} (pinyin {sounds}{'' if same else ', near'})"
                 found[text] = max(found.get(text, (0, "")), (conf, why))
-        for j in range(len(w)):
+        for j in range(len(w) if _whole_clause(query, i, len(w)) else 0):
             for text in by_mask.get(w[:j] + "?" + w[j + 1 :], ()):
                 if text not in found:
                     found[text] = (0.72, f"{_fix(w, text)} (one character off)")
@@ -87,7 +97,7 @@ def _missing_or_doubled(query: str, index: Index, known: list[tuple[int, int]]) 
     by_deletion = index.by_deletion
     for size in {n - 1 for n in index.lengths if n >= 4}:
         for i, w in _windows(query, (size,)):
-            if not _plausible(query, i, size, known):
+            if not _plausible(query, i, size, known) or not _whole_clause(query, i, size):
                 continue
             for text in by_deletion.get(w, ()):
                 if text in query:
@@ -99,6 +109,8 @@ def _missing_or_doubled(query: str, index: Index, known: list[tuple[int, int]]) 
                     out.append(_fixed(index, query, i, w, text, 0.9, f"missing {gone}"))
     for size in {n + 1 for n in index.lengths if n >= 3}:
         for i, w in _windows(query, (size,)):
+            if not _whole_clause(query, i, size):
+                continue
             for j in range(size - 1):
                 if w[j] == w[j + 1] and (fixed := w[:j] + w[j + 1 :]) in index.phrases:
                     out.append(_fixed(index, query, i, w, fixed, 0.9, f"{w[j]} doubled"))
