@@ -9,6 +9,8 @@ from .match import Suggestion
 #: fix or paraphrase it needs.
 MAX_SHARE = 0.6
 CAPPED = {"exact"}
+#: A suggestion of another kind strong enough to take an exact hit's place.
+STRONG = 0.75
 
 
 def rank(candidates: list[Suggestion], *, top: int = 5) -> list[Suggestion]:
@@ -35,16 +37,21 @@ def rank(candidates: list[Suggestion], *, top: int = 5) -> list[Suggestion]:
 
 
 def _share(ordered: list[Suggestion], top: int) -> list[Suggestion]:
+    """Past the cap, an exact hit gives way only to a strong suggestion of another kind."""
     cap = max(1, int(top * MAX_SHARE))
-    picked: list[Suggestion] = []
-    deferred: list[Suggestion] = []
-    counts: dict[str, int] = {}
+    strong = [s for s in ordered if s.match not in CAPPED and s.score >= STRONG]
+    out: list[Suggestion] = []
+    exact = 0
     for s in ordered:
-        if s.match in CAPPED and counts.get(s.match, 0) >= cap:
-            deferred.append(s)
+        if len(out) == top:
+            break
+        if s in out:
             continue
-        counts[s.match] = counts.get(s.match, 0) + 1
-        picked.append(s)
-        if len(picked) == top:
-            return picked
-    return (picked + deferred)[:top]
+        if s.match in CAPPED:
+            if exact >= cap:
+                waiting = [o for o in strong if o not in out]
+                if waiting and len(out) + len(waiting) >= top:
+                    continue
+            exact += 1
+        out.append(s)
+    return out
