@@ -139,11 +139,17 @@ class Lexicon:
                         add(syn, 0.8, pos, len(word))
             else:
                 # A one-character word is a morpheme of its own (齐抓共管 = 齐·抓·共·管): its
-                # multi-character synonyms explain it; one-character ones are too loose.
+                # multi-character synonyms explain it; one-character ones only from small
+                # Cilin groups, and weakly (抓 ≈ 干 in 真抓实干, but 家 ≉ 主).
                 add(word, 0.5, pos, 1)
                 for syn in self.synonyms_of(word):
                     if len(syn) >= 2:
                         add(syn, 0.6, pos, 1)
+                for group in self.synonyms.get(word, ()):
+                    if len(group) <= 15:
+                        for syn in group:
+                            if len(syn) == 1 and syn != word:
+                                add(syn, 0.35, pos, 1)
             pos += len(word)
         for syn in self.synonyms_of(phrase):
             if len(syn) >= 2:
