@@ -46,7 +46,7 @@ def build(
         result = mine(sp, params, progress)
         senses = sense_rows(
             (
-                (i, st.text, st.words)
+                (i, st.text, st.words, [e.sentence for e in st.examples])
                 for i, st in enumerate(result.phrases[:MAX_SENSE_PHRASES], start=1)
             ),
             tokenize=tokenizer().lcut,

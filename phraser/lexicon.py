@@ -139,17 +139,11 @@ class Lexicon:
                         add(syn, 0.8, pos, len(word))
             else:
                 # A one-character word is a morpheme of its own (齐抓共管 = 齐·抓·共·管): its
-                # multi-character synonyms explain it; one-character ones only from small
-                # Cilin groups, and weakly (抓 ≈ 干 in 真抓实干, but 家 ≉ 主).
+                # multi-character synonyms explain it; one-character ones are too loose.
                 add(word, 0.5, pos, 1)
                 for syn in self.synonyms_of(word):
                     if len(syn) >= 2:
                         add(syn, 0.6, pos, 1)
-                for group in self.synonyms.get(word, ()):
-                    if len(group) <= 15:
-                        for syn in group:
-                            if len(syn) == 1 and syn != word:
-                                add(syn, 0.35, pos, 1)
             pos += len(word)
         for syn in self.synonyms_of(phrase):
             if len(syn) >= 2:
@@ -187,12 +181,51 @@ def thesaurus_rows(lexicon: Lexicon | None = None) -> Iterator[dict]:
             yield {"word": word, "grp": gid}
 
 
+#: Part code of a context word: a word seen around the phrase in the corpus.
+CONTEXT = -2
+#: How far around an occurrence context words are taken, in characters.
+CONTEXT_REACH = 12
+
+
+def context_senses(phrase: str, sentences: Iterable[str], tokenize) -> list[Sense]:
+    """Words standing near the phrase in its example sentences (the distributional signal:
+    齐抓共管 keeps company with 部门, 配合, 合力)."""
+    seen: dict[str, Sense] = {}
+    for sentence in sentences:
+        at = sentence.find(phrase)
+        if at < 0:
+            continue
+        near = (
+            sentence[max(0, at - CONTEXT_REACH) : at]
+            + "，"
+            + sentence[at + len(phrase) : at + len(phrase) + CONTEXT_REACH]
+        )
+        for word in tokenize(near):
+            if (
+                len(word) >= 2
+                and word not in STOP_WORDS
+                and all("\u4e00" <= c <= "\u9fff" for c in word)
+                and word not in phrase
+            ):
+                seen.setdefault(word, Sense(word, 0.3, CONTEXT, len(phrase)))
+    return list(seen.values())
+
+
 def sense_rows(
-    phrases: Iterable[tuple[int, str, tuple[str, ...]]], tokenize, lexicon: Lexicon | None = None
+    phrases: Iterable[tuple[int, str, tuple[str, ...], list[str]]],
+    tokenize,
+    lexicon: Lexicon | None = None,
 ) -> Iterator[dict]:
-    """Rows for the `senses` table, with an idf per term over the phrases given."""
+    """Rows for the `senses` table, with an idf per term over the phrases given.
+
+    Each phrase comes with its example sentences, for context words."""
     lexicon = lexicon or Lexicon()
-    bags = [(pid, lexicon.senses(text, words, tokenize)) for pid, text, words in phrases]
+    bags = []
+    for pid, text, words, examples in phrases:
+        bag = lexicon.senses(text, words, tokenize)
+        have = {b.term for b in bag}
+        bag += [c for c in context_senses(text, examples, tokenize) if c.term not in have]
+        bags.append((pid, bag))
     df: dict[str, int] = defaultdict(int)
     for _pid, bag in bags:
         for term in {s.term for s in bag}:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..index import Index
-from ..lexicon import STOP_WORDS, content_bigrams
+from ..lexicon import CONTEXT, STOP_WORDS, content_bigrams
 from ..text import HAN_CHAR
 from . import Suggestion
 from .exact import spans
@@ -76,6 +76,7 @@ def match(query: str, index: Index, *, limit: int = 10) -> list[Suggestion]:
             continue
         cover = [0.0] * len(text)
         whole: set[str] = set()
+        context: set[str] = set()
         explained: set[int] = set()
         best: dict[tuple[int, int], tuple[float, str]] = {}
         for term, _pid, weight, idf, part, width in hits:
@@ -86,6 +87,9 @@ def match(query: str, index: Index, *, limit: int = 10) -> list[Suggestion]:
             explained |= where[source]
             if source != term:
                 term = f"{source}→{term}"
+            if part == CONTEXT:
+                context.add(term)
+                continue
             if part < 0:
                 whole.add(term)
                 continue
@@ -95,7 +99,11 @@ def match(query: str, index: Index, *, limit: int = 10) -> list[Suggestion]:
                 cover[k] = max(cover[k], weight)
         if not whole and all(term in text for (_s, term) in best.values()):
             continue  # only the phrase's own words: a literal overlap, not a paraphrase
-        phrase_side = max(sum(cover) / len(text), min(1.0, len(whole) / 3))
+        phrase_side = max(
+            sum(cover) / len(text) + 0.1 * min(2, len(context)),
+            min(1.0, len(whole) / 3),
+            0.2 * min(3, len(context)),
+        )
         query_side = len(explained.intersection(content)) / len(content)
         literal = sum(1 for c in text if c in query) / len(text)
         if literal >= 0.75 or phrase_side < 0.3 or query_side < 0.25:
@@ -106,6 +114,8 @@ def match(query: str, index: Index, *, limit: int = 10) -> list[Suggestion]:
         parts = [f"{term}≈{text[p : p + w]}" for (p, w), (_s, term) in sorted(best.items())]
         if whole:
             parts.append("means " + "、".join(sorted(whole)[:3]))
+        if context:
+            parts.append("used with " + "、".join(sorted(context)[:3]))
         scored.append(Suggestion(text, "phrase", "intent", conf, "; ".join(parts[:4])))
     scored += _by_gloss(query, index, damp)
     scored.sort(key=lambda s: -s.score)
