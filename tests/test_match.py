@@ -78,3 +78,8 @@ def test_correct_text_raises_no_typos(suggester, small_corpus):
                 if typos:
                     flagged.append((sentence, [(t.text, t.why) for t in typos]))
     assert flagged == []
+
+
+def test_missing_character_in_a_clause_of_its_own(suggester):
+    hit = _find(suggester, "狠抓实，确保各项措施落到实处", "狠抓落实")
+    assert hit.why == "missing 落"

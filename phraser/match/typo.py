@@ -93,25 +93,31 @@ LIGHT = set("的地得之")
 
 
 def _missing_or_doubled(query: str, index: Index, known: list[tuple[int, int]]) -> list[Suggestion]:
+    """A character missing or doubled. In running text only inside a phrase of five
+    characters or more: a character "missing" at its edge is usually the text going on
+    with another word (一些企业 is not [给]一些企业, 调控和监督 is not 调控和监[管]), and a
+    three-character window matches some phrase by chance all too often."""
     out = []
     by_deletion = index.by_deletion
     for size in {n - 1 for n in index.lengths if n >= 4}:
         for i, w in _windows(query, (size,)):
-            if not _plausible(query, i, size, known) or not _whole_clause(query, i, size):
+            if any(a <= i and i + size <= b for a, b in known):
                 continue
+            whole = _whole_clause(query, i, size)
             for text in by_deletion.get(w, ()):
                 if text in query:
                     continue
-                gone = next(
-                    (text[j] for j in range(len(text)) if text[:j] + text[j + 1 :] == w), ""
-                )
-                if gone not in LIGHT:
-                    out.append(_fixed(index, query, i, w, text, 0.9, f"missing {gone}"))
+                at = next(j for j in range(len(text)) if text[:j] + text[j + 1 :] == w)
+                inner = 0 < at < len(text) - 1 and size >= 4
+                if text[at] in LIGHT or not (whole or inner):
+                    continue
+                if not whole and (w[:at] in index.phrases or w[at:] in index.phrases):
+                    continue  # a whole phrase, then the text goes on: 安全生产|作为
+                out.append(_fixed(index, query, i, w, text, 0.9, f"missing {text[at]}"))
     for size in {n + 1 for n in index.lengths if n >= 3}:
         for i, w in _windows(query, (size,)):
-            if not _whole_clause(query, i, size):
-                continue
             for j in range(size - 1):
                 if w[j] == w[j + 1] and (fixed := w[:j] + w[j + 1 :]) in index.phrases:
-                    out.append(_fixed(index, query, i, w, fixed, 0.9, f"{w[j]} doubled"))
+                    if _whole_clause(query, i, size) or 0 < j < size - 2:
+                        out.append(_fixed(index, query, i, w, fixed, 0.9, f"{w[j]} doubled"))
     return out
