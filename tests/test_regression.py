@@ -43,8 +43,8 @@ FLOORS: dict[str, dict[str, float]] = {
         "typo": 0.85,
         "variant": 0.8,
         "template": 0.85,
-        "companion": 0.75,
-        "intent": 0.15,
+        "companion": 0.85,
+        "intent": 0.2,
     },
     "reports": {
         "exact": 0.9,
@@ -52,7 +52,7 @@ FLOORS: dict[str, dict[str, float]] = {
         "variant": 0.8,
         "template": 0.85,
         "companion": 0.9,
-        "intent": 0.15,
+        "intent": 0.3,
     },
 }
 
