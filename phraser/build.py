@@ -49,7 +49,7 @@ def build(
                 (i, st.text, st.words, [e.sentence for e in st.examples])
                 for i, st in enumerate(result.phrases[:MAX_SENSE_PHRASES], start=1)
             ),
-            tokenize=tokenizer().lcut,
+            tokenize=lambda text: tokenizer().lcut(text, HMM=False),
         )
         seconds = time.perf_counter() - start
         glosses = gloss_rows((i, st.text) for i, st in enumerate(result.phrases, start=1))
