@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..index import Index
+from ..text import HAN_CHAR
 from . import Suggestion
 from .exact import spans
 
@@ -184,7 +185,9 @@ def match(query: str, index: Index) -> list[Suggestion]:
         why = "reordered" if reordered else "padded"
         if padding:
             why += f" (+{query[start:end]})" if not reordered else f" ({query[start:end]})"
-        score = 0.72 + 0.1 * e.quality + 0.02 * len(text) - 0.025 * padding
+        # The more of what the user wrote the rewording accounts for, the surer it is.
+        share = (end - start) / max(1, sum(1 for c in query if HAN_CHAR.match(c)))
+        score = 0.72 + 0.1 * e.quality + 0.02 * len(text) - 0.025 * padding + 0.08 * share
         rewrite = query[:start] + text + query[end:]
         out.append(Suggestion(text, "phrase", "variant", score, why, rewrite))
     found = {s.text for s in out}
