@@ -490,6 +490,14 @@ class Bank:
             )
         )
 
+    def partner_rows(self, phrase_id: int) -> list[tuple[str, float, int]]:
+        """(partner text, score, count) of every pair the phrase is in."""
+        return self.db.execute(
+            """select case when a_id = :id then b else a end, score, count
+            from pairs where a_id = :id or b_id = :id""",
+            {"id": phrase_id},
+        ).fetchall()
+
     def fillers(self, template_id: int, limit: int = 10) -> list[dict]:
         return list(
             self.db.query(

@@ -44,10 +44,10 @@ class TemplateEntry:
 class Index:
     phrases: dict[str, Entry]
     templates: list[TemplateEntry]
-    partners: dict[str, list[tuple[str, float, int]]]
     lengths: tuple[int, ...] = ()
     bank: Bank | None = None
     _readings: dict[str, list[str]] = field(default_factory=dict)
+    _partners: dict[str, list[tuple[str, float, int]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, bank: Bank) -> Index:
@@ -76,14 +76,18 @@ class Index:
         )
         tn = max(1, len(trows) - 1)
         templates = [TemplateEntry(*row, i / tn) for i, row in enumerate(trows)]
-        partners: dict[str, list[tuple[str, float, int]]] = defaultdict(list)
-        for a, b, count, score in bank.db.execute("select a, b, count, score from pairs"):
-            partners[a].append((b, score, count))
-            partners[b].append((a, score, count))
-        for plist in partners.values():
-            plist.sort(key=lambda x: (-x[1] * (1 + x[2]) ** 0.5, -x[2], x[0]))
         lengths = tuple(sorted({len(t) for t in phrases}, reverse=True))
-        return cls(phrases, templates, dict(partners), lengths, bank)
+        return cls(phrases, templates, lengths, bank)
+
+    def partners(self, text: str) -> list[tuple[str, float, int]]:
+        """(partner, score, count) of a phrase's companions, best first, looked up in the
+        bank when asked: a query needs those of a few phrases, not all pairs in memory."""
+        if text not in self._partners:
+            e = self.phrases.get(text)
+            rows = self.bank.partner_rows(e.id) if e is not None and self.bank else []
+            rows.sort(key=lambda x: (-x[1] * (1 + x[2]) ** 0.5, -x[2], x[0]))
+            self._partners[text] = rows
+        return self._partners[text]
 
     def simplify(self, text: str) -> str:
         """Fold traditional characters to simplified (國家 → 国家) via the bank's table."""

@@ -12,7 +12,7 @@ def match(query: str, index: Index, *, per_phrase: int = 5) -> list[Suggestion]:
     hits = spans(query, index)
     whole = any(end - start == len(query) for start, end, _ in hits)
     for _start, _end, text in hits:
-        for partner, score, count in index.partners.get(text, [])[: per_phrase * 3]:
+        for partner, score, count in index.partners(text)[: per_phrase * 3]:
             if partner in query:
                 continue
             base = 0.7 if whole else 0.45
