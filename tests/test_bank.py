@@ -223,23 +223,32 @@ def _assert_old_bank_intact(bank: Path, before: str) -> None:
         opened.close()
 
 
-def test_killed_build_leaves_old_bank(bank_copy, tmp_path):
-    if not REPORTS.is_dir():
-        pytest.skip(f"{REPORTS} not available")
-    before = digest(bank_copy)
+def _kill_build_when(corpus: Path, bank: Path, tmp_path: Path, ready) -> None:
+    """Start a real build, SIGKILL it as soon as `ready()` holds, and check the old bank."""
+    before = digest(bank)
     tmp = tmp_path / "proc-tmp"
     tmp.mkdir()
-    proc = _start_build(REPORTS, bank_copy, tmp)
+    proc = _start_build(corpus, bank, tmp)
     try:
-        time.sleep(1.0)
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline and proc.poll() is None and not ready():
+            time.sleep(0.005)
         assert proc.poll() is None, "build finished before it could be killed"
+        assert ready(), "the moment to kill never came"
         proc.send_signal(signal.SIGKILL)
         assert proc.wait(timeout=10) == -signal.SIGKILL
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    _assert_old_bank_intact(bank_copy, before)
+    _assert_old_bank_intact(bank, before)
+
+
+def test_killed_build_leaves_old_bank(bank_copy, tmp_path):
+    if not REPORTS.is_dir():
+        pytest.skip(f"{REPORTS} not available")
+    started = time.monotonic()
+    _kill_build_when(REPORTS, bank_copy, tmp_path, lambda: time.monotonic() - started >= 1.0)
 
 
 def test_build_killed_while_writing_leaves_old_bank(bank_copy, tmp_path):
@@ -247,29 +256,14 @@ def test_build_killed_while_writing_leaves_old_bank(bank_copy, tmp_path):
     corpus = REPO / "corpus"
     if not corpus.is_dir():
         pytest.skip("bundled corpus missing")
-    before = digest(bank_copy)
-    tmp = tmp_path / "proc-tmp"
-    tmp.mkdir()
-    proc = _start_build(corpus, bank_copy, tmp)
-    seen: list[str] = []
-    try:
-        deadline = time.monotonic() + 40
-        while time.monotonic() < deadline and proc.poll() is None and not seen:
-            seen = [
-                p.name
-                for p in bank_copy.parent.iterdir()
-                if p.name.startswith(f".{bank_copy.name}.") and p.name.endswith(".tmp")
-            ]
-            time.sleep(0.005)
-        assert proc.poll() is None, "build finished before it could be killed"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-        assert seen
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    _assert_old_bank_intact(bank_copy, before)
+
+    def temp_bank_written() -> bool:
+        return any(
+            p.name.startswith(f".{bank_copy.name}.") and p.name.endswith(".tmp")
+            for p in bank_copy.parent.iterdir()
+        )
+
+    _kill_build_when(corpus, bank_copy, tmp_path, temp_bank_written)
 
 
 def test_bank_missing_a_table_says_rebuild(bank_copy, runner):
