@@ -22,7 +22,7 @@ from .corpus import Spool
 from .mine import Example, MineParams, MineResult
 from .text import simplified_forms, slot_marks
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 EXAMPLE_CHARS = 120
 REQUIRED_TABLES = {
     "meta",
@@ -36,6 +36,8 @@ REQUIRED_TABLES = {
     "senses",
     "thesaurus",
     "glosses",
+    "meanings",
+    "meaning_idf",
 }
 
 
@@ -111,6 +113,11 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         {"term": str, "phrase_id": int, "weight": float, "idf": float, "part": int, "width": int},
         foreign_keys=[("phrase_id", "phrases", "id")],
     )
+    db["meanings"].create(
+        {"char": str, "phrase_id": int, "weight": float},
+        foreign_keys=[("phrase_id", "phrases", "id")],
+    )
+    db["meaning_idf"].create({"char": str, "idf": float}, pk="char")
     db["templates"].create(
         {
             "id": int,
@@ -165,6 +172,7 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     db["pairs"].create_index(["b_id"])
     db["examples"].create_index(["kind", "entry_id"])
     db["senses"].create_index(["term"])
+    db["meanings"].create_index(["char", "phrase_id", "weight"])
     db["thesaurus"].create_index(["word"])
     db["thesaurus"].create_index(["grp"])
 
@@ -218,6 +226,8 @@ def write(
     senses: Iterable[dict] = (),
     thesaurus: Iterable[dict] = (),
     glosses: Iterable[dict] = (),
+    meanings: Iterable[dict] = (),
+    meaning_idf: Iterable[dict] = (),
 ) -> None:
     """Write a mined result as a bank at `path`, atomically (temp file + rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -233,6 +243,8 @@ def write(
             _bulk(db, "senses", senses)
             _bulk(db, "thesaurus", thesaurus)
             _bulk(db, "glosses", glosses)
+            _bulk(db, "meanings", meanings)
+            _bulk(db, "meaning_idf", meaning_idf)
         db["examples"].enable_fts(["sentence"], tokenize="trigram")
         db.execute("ANALYZE")
         db.conn.commit()
@@ -438,6 +450,26 @@ class Bank:
             "where term in ({marks})" + where_ids,
             terms,
         )
+
+    def meaning_idf(self, chars: Iterable[str]) -> dict[str, float]:
+        """How telling each of `chars` is of a meaning (idf over the phrases' meaning bags)."""
+        return dict(
+            self._where_in("select char, idf from meaning_idf where char in ({marks})", chars)
+        )
+
+    def closest_meanings(self, query: dict[str, float], limit: int = 40) -> list[tuple[int, float]]:
+        """(phrase_id, dot product) of the phrases whose meaning bags best match the
+        idf-weighted query bag; SQLite sums the products so Python never sees the postings."""
+        items = list(query.items())
+        if not items:
+            return []
+        values = ",".join("(?, ?)" for _ in items)
+        return self.db.execute(
+            f"with q(c, w) as (values {values}) "
+            "select m.phrase_id, sum(m.weight * q.w) as s from q "
+            "join meanings m on m.char = q.c group by m.phrase_id order by s desc limit ?",
+            [x for item in items for x in item] + [limit],
+        ).fetchall()
 
     def simplified(self, chars: Iterable[str]) -> dict[str, str]:
         """Simplified forms of the traditional characters among `chars`."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from . import bank
 from . import text as textmod
 from .corpus import bundled_corpus, spool
-from .lexicon import gloss_rows, sense_rows, thesaurus_rows
+from .lexicon import gloss_rows, meaning_rows, sense_rows, thesaurus_rows
 from .mine import MineParams, Progress, mine, tokenizer
 
 #: Sense bags go to the best-scored phrases only, which bounds the table on big corpora.
@@ -53,6 +53,9 @@ def build(
         )
         seconds = time.perf_counter() - start
         glosses = gloss_rows((i, st.text) for i, st in enumerate(result.phrases, start=1))
+        meanings, meaning_idf = meaning_rows(
+            (i, st.text) for i, st in enumerate(result.phrases, start=1)
+        )
         bank.write(
             db_path,
             result,
@@ -62,6 +65,8 @@ def build(
             senses=senses,
             thesaurus=thesaurus_rows(),
             glosses=glosses,
+            meanings=meanings,
+            meaning_idf=meaning_idf,
         )
         return bank.BuildSummary(
             documents=len(sp.docs),

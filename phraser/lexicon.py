@@ -30,6 +30,10 @@ STOP_WORDS = set(
     "一 个 们 地 得 所 以 为 于 有 没 不 要 会 能 可 来 去 上 下 中 里 件 事 些 指 比喻 形容 "
     "表示 用来 意思 一种 一个 什么 怎么 这样 那样 这件 那件 我们 你们 他们 自己".split()
 )
+#: Characters that say nothing of a meaning by themselves (function characters, pronouns).
+FUNCTION_CHARS = {w for w in STOP_WORDS if len(w) == 1} | set("我你他她它")
+#: Weights of the sources of a phrase's meaning characters (see `Lexicon.meaning`).
+GLOSS_WEIGHT, SYNONYM_WEIGHT, GLOSS_SYNONYM_WEIGHT = 1.0, 0.5, 0.2
 #: Cilin groups larger than this are too general to stand for one sense.
 MAX_GROUP = 40
 
@@ -105,6 +109,40 @@ class Lexicon:
         entries = json.loads(path.read_text(encoding="utf-8"))
         return {e["word"]: e.get("explanation", "") for e in entries if e.get("explanation")}
 
+    def words_in(self, text: str) -> set[str]:
+        """The Cilin words (2–4 characters) standing anywhere in `text`, overlaps included:
+        no segmenter decides for us which reading of a gloss is meant."""
+        return {
+            text[i : i + n]
+            for n in (2, 3, 4)
+            for i in range(len(text) - n + 1)
+            if text[i : i + n] in self.synonyms
+        }
+
+    def meaning(self, phrase: str) -> dict[str, float]:
+        """What a phrase means, as a bag of characters: those of its dictionary gloss, of its
+        Cilin synonyms, and (fainter) of the synonyms of its gloss words.
+
+        Chinese characters carry meaning, so a paraphrase shares characters with the gloss
+        or a synonym far more often than whole words (做个样子 ~ 榜样, 安稳 ~ 安定). The
+        phrase's own characters are left out: a literal overlap is what exact and variant
+        matching find, and here it would drown the meaning.
+        """
+        bag: dict[str, float] = defaultdict(float)
+        gloss = self.glosses.get(phrase, "")
+        for c in gloss:
+            if HAN_RUN.fullmatch(c) and c not in FUNCTION_CHARS:
+                bag[c] += GLOSS_WEIGHT
+        for words, weight in (
+            ({phrase}, SYNONYM_WEIGHT),
+            (self.words_in(gloss), GLOSS_SYNONYM_WEIGHT),
+        ):
+            for word in words:
+                for c in {c for s in self.synonyms_of(word) for c in s}:
+                    if c not in FUNCTION_CHARS:
+                        bag[c] += weight
+        return dict(bag)
+
     def close_synonyms_of(self, word: str, limit: int = 12) -> set[str]:
         """Multi-character synonyms from small Cilin groups only: a second hop (gloss word →
         synonym) through a large group wanders off the meaning."""
@@ -179,6 +217,29 @@ def thesaurus_rows(lexicon: Lexicon | None = None) -> Iterator[dict]:
         for group in groups:
             gid = ids.setdefault(id(group), len(ids) + 1)
             yield {"word": word, "grp": gid}
+
+
+def meaning_rows(
+    phrases: Iterable[tuple[int, str]], lexicon: Lexicon | None = None
+) -> tuple[list[dict], list[dict]]:
+    """Rows for the `meanings` table (each phrase's meaning bag, idf-weighted and scaled
+    to unit length, so a query scores phrases by cosine) and for `meaning_idf`."""
+    lexicon = lexicon or Lexicon()
+    bags = [(pid, bag) for pid, text in phrases if (bag := lexicon.meaning(text))]
+    df: dict[str, int] = defaultdict(int)
+    for _pid, bag in bags:
+        for c in bag:
+            df[c] += 1
+    n = max(1, len(bags))
+    idf = {c: math.log(n / k) for c, k in df.items()}
+    rows = []
+    for pid, bag in bags:
+        weighted = {c: x * idf[c] for c, x in bag.items() if idf[c] > 0}
+        norm = math.sqrt(sum(w * w for w in weighted.values())) or 1.0
+        rows += [
+            {"char": c, "phrase_id": pid, "weight": round(w / norm, 5)} for c, w in weighted.items()
+        ]
+    return rows, [{"char": c, "idf": round(v, 5)} for c, v in idf.items()]
 
 
 #: Part code of a context word: a word seen around the phrase in the corpus.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..index import Index
-from ..lexicon import CONTEXT, STOP_WORDS, content_bigrams
+from ..lexicon import CONTEXT, FUNCTION_CHARS, STOP_WORDS, content_bigrams
 from ..text import HAN_CHAR
 from . import Suggestion
 from .exact import spans
@@ -118,8 +118,28 @@ def match(query: str, index: Index, *, limit: int = 10) -> list[Suggestion]:
             parts.append("used with " + "、".join(sorted(context)[:3]))
         scored.append(Suggestion(text, "phrase", "intent", conf, "; ".join(parts[:4])))
     scored += _by_gloss(query, index, damp)
-    scored.sort(key=lambda s: -s.score)
-    return scored[:limit]
+    scored += _by_meaning(query, terms, index, damp)
+    return _agree(scored)[:limit]
+
+
+#: A paraphrase is a looser reading than a sure typo fix or an exact hit: never above this.
+INTENT_CEILING = 0.9
+
+
+def _agree(scored: list[Suggestion]) -> list[Suggestion]:
+    """One suggestion per phrase; a phrase that several readings find gains a little."""
+    best: dict[str, Suggestion] = {}
+    support: dict[str, float] = defaultdict(float)
+    for s in sorted(scored, key=lambda s: -s.score):
+        if s.text in best:
+            support[s.text] = max(support[s.text], s.score)
+        else:
+            best[s.text] = s
+    for text, extra in support.items():
+        best[text].score += 0.1 * extra
+    for s in best.values():
+        s.score = min(INTENT_CEILING, s.score)
+    return sorted(best.values(), key=lambda s: -s.score)
 
 
 def _by_gloss(query: str, index: Index, damp: float) -> list[Suggestion]:
@@ -141,4 +161,42 @@ def _by_gloss(query: str, index: Index, damp: float) -> list[Suggestion]:
         out.append(
             Suggestion(text, "phrase", "intent", conf, "gloss: " + "、".join(sorted(shared)[:4]))
         )
+    return out
+
+
+#: Weight of a character that only a synonym of the query's words brings in.
+QUERY_SYNONYM_WEIGHT = 0.4
+
+
+def _by_meaning(query: str, terms: set[str], index: Index, damp: float) -> list[Suggestion]:
+    """Phrases whose meaning bag (see `Lexicon.meaning`) is closest, by cosine, to the
+    characters of the query and of its words' synonyms (做个样子给大家看 ~ 以身作则: 以自己的
+    行动做出榜样)."""
+    bag: dict[str, float] = defaultdict(float)
+    for c in query:
+        if HAN_CHAR.match(c) and c not in FUNCTION_CHARS:
+            bag[c] += 1.0
+    by_word: dict[str, set[str]] = defaultdict(set)
+    for word, synonym in index.bank.expand(t for t in terms if len(t) >= 2):
+        by_word[word].update(synonym)
+    for chars in by_word.values():
+        for c in chars - FUNCTION_CHARS:
+            bag[c] += QUERY_SYNONYM_WEIGHT
+    idf = index.bank.meaning_idf(bag)
+    weighted = {c: x * idf[c] for c, x in bag.items() if idf.get(c)}
+    norm = sum(w * w for w in weighted.values()) ** 0.5
+    if not norm:
+        return []
+    out = []
+    for pid, dot in index.bank.closest_meanings(weighted):
+        text = index.by_id.get(pid)
+        if text is None or text in query:
+            continue
+        cosine = dot / norm
+        literal = sum(1 for c in text if c in query) / len(text)
+        if literal >= 0.75:
+            continue
+        conf = min(0.85, 0.4 + 0.8 * cosine) * damp
+        why = f"means much the same ({cosine:.0%} by sense)"
+        out.append(Suggestion(text, "phrase", "intent", conf, why))
     return out
