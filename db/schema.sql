@@ -37,6 +37,15 @@ CREATE TABLE "glosses" (
    "phrase_id" INTEGER PRIMARY KEY REFERENCES "phrases"("id"),
    "gloss" TEXT
 );
+CREATE TABLE "meaning_idf" (
+   "char" TEXT PRIMARY KEY,
+   "idf" REAL
+);
+CREATE TABLE "meanings" (
+   "char" TEXT,
+   "phrase_id" INTEGER REFERENCES "phrases"("id"),
+   "weight" REAL
+);
 CREATE TABLE "meta" (
    "key" TEXT PRIMARY KEY,
    "value" TEXT
@@ -92,6 +101,8 @@ CREATE TABLE "thesaurus" (
 );
 CREATE INDEX "idx_examples_kind_entry_id"
     ON "examples" ("kind", "entry_id");
+CREATE INDEX "idx_meanings_char_phrase_id_weight"
+    ON "meanings" ("char", "phrase_id", "weight");
 CREATE INDEX "idx_pairs_a_id"
     ON "pairs" ("a_id");
 CREATE INDEX "idx_pairs_b_id"

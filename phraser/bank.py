@@ -420,6 +420,12 @@ class Bank:
         """(phrase_id, gloss) for every bank phrase the idiom dictionary explains."""
         return self.db.execute("select phrase_id, gloss from glosses").fetchall()
 
+    def gloss(self, phrase_id: int) -> str | None:
+        row = self.db.execute(
+            "select gloss from glosses where phrase_id = ?", [phrase_id]
+        ).fetchone()
+        return row[0] if row else None
+
     def _where_in(self, sql: str, values: Iterable, size: int = 500) -> list[tuple]:
         """Run `sql`, whose `{marks}` stands for an IN list, over `values` in batches
         (SQLite caps the number of parameters of one statement)."""

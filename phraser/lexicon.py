@@ -124,9 +124,9 @@ class Lexicon:
         Cilin synonyms, and (fainter) of the synonyms of its gloss words.
 
         Chinese characters carry meaning, so a paraphrase shares characters with the gloss
-        or a synonym far more often than whole words (做个样子 ~ 榜样, 安稳 ~ 安定). The
-        phrase's own characters are left out: a literal overlap is what exact and variant
-        matching find, and here it would drown the meaning.
+        or a synonym far more often than whole words (做个样子 ~ 榜样, 安稳 ~ 安定). Only
+        what a dictionary says of the phrase counts, never its own spelling: bags built from
+        the phrase's characters and their synonyms were measured to drown the meaning.
         """
         bag: dict[str, float] = defaultdict(float)
         gloss = self.glosses.get(phrase, "")

@@ -44,7 +44,7 @@ FLOORS: dict[str, dict[str, float]] = {
         "variant": 0.8,
         "template": 0.85,
         "companion": 0.85,
-        "intent": 0.2,
+        "intent": 0.4,
     },
     "reports": {
         "exact": 0.9,
@@ -52,7 +52,7 @@ FLOORS: dict[str, dict[str, float]] = {
         "variant": 0.8,
         "template": 0.85,
         "companion": 0.9,
-        "intent": 0.3,
+        "intent": 0.5,
     },
 }
 

@@ -166,6 +166,8 @@ def _by_gloss(query: str, index: Index, damp: float) -> list[Suggestion]:
 
 #: Weight of a character that only a synonym of the query's words brings in.
 QUERY_SYNONYM_WEIGHT = 0.4
+#: Below this cosine a shared character or two is chance, not meaning.
+MIN_COSINE = 0.08
 
 
 def _by_meaning(query: str, terms: set[str], index: Index, damp: float) -> list[Suggestion]:
@@ -194,9 +196,20 @@ def _by_meaning(query: str, terms: set[str], index: Index, damp: float) -> list[
             continue
         cosine = dot / norm
         literal = sum(1 for c in text if c in query) / len(text)
-        if literal >= 0.75:
+        if literal >= 0.75 or cosine < MIN_COSINE:
             continue
         conf = min(0.85, 0.4 + 0.8 * cosine) * damp
-        why = f"means much the same ({cosine:.0%} by sense)"
-        out.append(Suggestion(text, "phrase", "intent", conf, why))
+        out.append(Suggestion(text, "phrase", "intent", conf, _meaning_why(index, pid)))
     return out
+
+
+def _meaning_why(index: Index, pid: int) -> str:
+    """The dictionary's own words when there are any: they show the drafter why."""
+    gloss = index.bank.gloss(pid)
+    if not gloss:
+        return "close in meaning (thesaurus)"
+    # Xinhua glosses open with notes on single characters (厉猛烈。…): skip to the sense.
+    text = index.by_id[pid]
+    sentences = [s for s in gloss.split("。") if s]
+    sense = next((s for s in sentences if s[0] not in text), sentences[-1] if sentences else gloss)
+    return "means " + (sense if len(sense) <= 24 else sense[:23] + "…")

@@ -1,0 +1,73 @@
+"""Intent: plain speech matched to the stock phrase it means, through meaning bags."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from phraser.bank import Bank
+from phraser.build import build
+from phraser.index import Index
+from phraser.lexicon import FUNCTION_CHARS, Lexicon, meaning_rows
+from phraser.suggest import Suggester
+
+IDIOMS = ("以身作则", "居安思危", "因地制宜", "持之以恒")
+LEFTS = ("各级领导干部要", "全县上下必须", "我们始终", "各有关部门要", "党员干部应当", "基层组织要")
+RIGHTS = ("，推动工作落实。", "，确保取得实效。", "，开创工作新局面。", "，为发展提供保障。")
+#: Idioms in ordinary official sentences, each beside different words so the miner keeps them.
+IDIOM_DOCS = {
+    f"{d:02d}.txt": "".join(
+        LEFTS[(d + k) % len(LEFTS)] + idiom + RIGHTS[(d * 3 + k) % len(RIGHTS)]
+        for k, idiom in enumerate(IDIOMS)
+    )
+    for d in range(len(LEFTS))
+}
+
+
+@pytest.fixture(scope="module")
+def idiom_suggester(tmp_path_factory) -> Suggester:
+    folder = tmp_path_factory.mktemp("idioms")
+    for name, text in IDIOM_DOCS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    path = folder / "bank.sqlite"
+    build([folder], path)
+    return Suggester(Index.load(Bank(path)))
+
+
+def test_meaning_bag_holds_the_gloss_not_function_characters():
+    bag = Lexicon().meaning("以身作则")
+    assert bag, "the idiom dictionary glosses 以身作则"
+    assert "样" in bag  # 榜样, from the gloss
+    assert not FUNCTION_CHARS & bag.keys()
+    assert Lexicon().meaning("不是一个成语也不在词林") == {}
+
+
+def test_meaning_rows_are_unit_vectors_with_an_idf_per_character():
+    rows, idf = meaning_rows([(1, "以身作则"), (2, "居安思危"), (3, "因地制宜")])
+    for pid in (1, 2, 3):
+        norm = math.sqrt(sum(r["weight"] ** 2 for r in rows if r["phrase_id"] == pid))
+        assert norm == pytest.approx(1.0, abs=1e-3)
+    chars = {r["char"] for r in rows}
+    assert chars == {r["char"] for r in idf if r["idf"] > 0}
+
+
+@pytest.mark.parametrize(
+    ("query", "phrase"),
+    [
+        ("当官的要先做出样子，给下面的人看", "以身作则"),
+        ("太平的日子里也得想着可能到来的危险", "居安思危"),
+        ("按照各个地方自己的实际情况来办", "因地制宜"),
+    ],
+)
+def test_plain_speech_finds_the_idiom_it_means(idiom_suggester, query, phrase):
+    results = idiom_suggester.suggest(query, top=5)
+    hit = next((s for s in results if s.text == phrase), None)
+    assert hit is not None, [(s.text, s.match, s.why) for s in results]
+    assert hit.match == "intent"
+
+
+def test_a_paraphrase_never_outranks_a_sure_typo_fix(idiom_suggester):
+    results = idiom_suggester.suggest("党员干部要以身作责", top=5)
+    assert results[0].text == "以身作则" and results[0].match == "typo"
+    assert all(s.score <= results[0].score for s in results)
