@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from phraser.bank import Bank
+from phraser.build import build
 from phraser.index import Index
 from phraser.suggest import Suggester
 
@@ -83,3 +84,26 @@ def test_correct_text_raises_no_typos(suggester, small_corpus):
 def test_missing_character_in_a_clause_of_its_own(suggester):
     hit = _find(suggester, "狠抓实，确保各项措施落到实处", "狠抓落实")
     assert hit.why == "missing 落"
+
+
+def test_variant_shuffled_set_phrase_longer_than_an_idiom(tmp_path):
+    """又快又好地发展 holds every character of 又好又快发展, shuffled and padded."""
+    folder = tmp_path / "c"
+    folder.mkdir()
+    lines = [
+        f"{left}又好又快发展{right}"
+        for left, right in [
+            ("促进经济社会", "，是全市的头等大事。"),
+            ("推动全县经济", "。"),
+            ("实现", "具有十分重要的意义。"),
+            ("努力保持", "的良好势头，"),
+            ("为全市", "提供坚强保障。"),
+        ]
+    ]
+    (folder / "a.txt").write_text("\n".join(lines), encoding="utf-8")
+    bank = tmp_path / "bank.sqlite"
+    build([folder], bank)
+    results = Suggester(Index.load(Bank(bank))).suggest("推动全县经济又快又好地发展", top=5)
+    hit = next((s for s in results if s.text == "又好又快发展"), None)
+    assert hit is not None and hit.match == "variant", [(s.text, s.match) for s in results]
+    assert hit.rewrite == "推动全县经济又好又快发展"

@@ -70,8 +70,8 @@ def _spelled_span(query: str, text: str) -> tuple[int, int, int] | None:
                 hits, pos, last = hits + 1, at + 1, at
         missing = [ch for ch in text if ch not in query[start : last + 1]]
         spread = last + 1 - start > hits
-        dropped = hits == 3 and missing and missing[0] in DROPPABLE
-        if spread and (hits == 4 or dropped) and (best is None or hits > best[0]):
+        dropped = hits == len(text) - 1 and missing and missing[0] in DROPPABLE
+        if spread and (hits == len(text) or dropped) and (best is None or hits > best[0]):
             best = (hits, start, last + 1)
     if best is None:
         best = _shuffled_span(query, text)
@@ -93,18 +93,23 @@ def _shuffled_span(query: str, text: str) -> tuple[int, int, int] | None:
     return None
 
 
+#: Lengths of the phrases `_scattered` looks for: idioms, and set phrases a little longer
+#: (又快又好地发展 → 又好又快发展).
+SCATTERED_LENGTHS = (4, 5, 6)
+
+
 def _scattered(query: str, index: Index, found: set[str]) -> list[Suggestion]:
-    """A four-character phrase whose characters stand in order in a short stretch of the
-    query, at most a classical particle missing (各自负起各自的责任 → 各负其责): an idiom
-    spelled out."""
+    """A phrase whose characters all stand in a short stretch of the query, in order or
+    not, at most a classical particle missing (各自负起各自的责任 → 各负其责): an idiom
+    spelled out or shuffled."""
     shared: dict[str, int] = {}
     for c in set(query):
         for e in index.by_char.get(c, ()):
-            if len(e.text) == 4:
+            if len(e.text) in SCATTERED_LENGTHS:
                 shared[e.text] = shared.get(e.text, 0) + 1
     out = []
     for text, n in shared.items():
-        if n < 3 or text in found or text in query:
+        if n < len(set(text)) - 1 or text in found or text in query:
             continue
         best = _spelled_span(query, text)
         if best is None:
