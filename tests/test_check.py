@@ -275,3 +275,21 @@ def test_damaged_docx_is_an_error_not_a_traceback(runner, small_bank, tmp_path):
     assert result.exit_code == 2
     assert "not a readable .docx" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_cli_fix_keeps_utf16_and_its_byte_order(runner, small_bank, tmp_path, encoding):
+    bom = b"\xff\xfe" if encoding == "utf-16-le" else b"\xfe\xff"
+    draft = tmp_path / "draft.txt"
+    draft.write_bytes(bom + DRAFT.encode(encoding))
+    result = run(runner, "check", "--fix", draft, "--db", small_bank)
+    assert result.exit_code == 1
+    assert (tmp_path / "draft.fixed.txt").read_bytes() == bom + FIXED.encode(encoding)
+
+
+def test_cli_stdin_fix_json_goes_to_stderr(runner, small_bank):
+    args = ("check", "--fix", "--json", "-", "--db", small_bank)
+    result = run(runner, *args, input=DRAFT.encode("utf-8"))
+    assert result.exit_code == 1
+    assert result.stdout == FIXED
+    assert json.loads(result.stderr.splitlines()[0])["findings"][0]["right"] == "狠抓落实"

@@ -53,9 +53,7 @@ def match(query: str, index: Index) -> list[Suggestion]:
     missing or doubled) only where the window is a clause of its own: inside running text
     those are mostly a different, correct phrase (调控和监督 is not 调控和监管 mistyped)."""
     known = _inside_phrase(query, index)
-    return _substituted(query, index, known, masks=True) + _missing_or_doubled(
-        query, index, known
-    )
+    return _substituted(query, index, known, masks=True) + _missing_or_doubled(query, index, known)
 
 
 def sound_alikes(query: str, index: Index) -> list[Suggestion]:

@@ -190,6 +190,4 @@ def match(query: str, index: Index) -> list[Suggestion]:
         rewrite = query[:start] + text + query[end:]
         out.append(Suggestion(text, "phrase", "variant", score, why, rewrite))
     found = {s.text for s in out}
-    return (
-        out + _shortened(query, index) + _scattered(query, index, found) + register(query, index)
-    )
+    return out + _shortened(query, index) + _scattered(query, index, found) + register(query, index)
