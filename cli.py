@@ -51,9 +51,23 @@ def _open_bank(db_path: Path | None, *, build_if_missing: bool = False):
         raise click.ClickException(f"{exc}{hint}") from None
 
 
-def _run_build(paths: list[Path], path: Path, *, quiet: bool = False, **params):
-    from phraser.build import BuildError, build
+def _run_build(paths: list[Path], path: Path, *, quiet: bool = False, tags=(), **params):
+    from phraser.build import build
     from phraser.mine import MineParams
+
+    return _with_progress(
+        lambda progress, warn: build(
+            paths, path, MineParams(**params), tags=tags, progress=progress, warn=warn
+        ),
+        quiet=quiet,
+    )
+
+
+def _with_progress(run, *, quiet: bool = False):
+    """Call `run(progress, warn)` with a progress bar on a terminal; warnings to stderr,
+    a failed build as a one-line error (the old bank is left as it was)."""
+    from phraser.bank import BankError
+    from phraser.build import BuildError
 
     def warn(message: str) -> None:
         click.echo(f"phraser: warning: {message}", err=True)
@@ -81,12 +95,55 @@ def _run_build(paths: list[Path], path: Path, *, quiet: bool = False, **params):
 
         bar.start()
     try:
-        return build(paths, path, MineParams(**params), progress=progress, warn=warn)
+        return run(progress, warn)
     except BuildError as exc:
         raise click.ClickException(str(exc)) from None
+    except BankError as exc:
+        hint = "" if "Rebuild" in str(exc) else "\n\nRun `phraser build` first."
+        raise click.ClickException(f"{exc}{hint}") from None
     finally:
         if bar is not None:
             bar.stop()
+
+
+def _print_summary(verb: str, path: Path, s, as_json: bool) -> None:
+    summary = {
+        "bank": str(path),
+        "documents": s.documents,
+        "characters": s.characters,
+        "phrases": s.phrases,
+        "templates": s.templates,
+        "pairs": s.pairs,
+        "seconds": round(s.seconds, 2),
+        "skipped": s.skipped,
+        "duplicates": s.duplicates,
+    }
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    click.echo(
+        f"{verb} {path}: {s.documents} documents, {s.characters:,} characters → "
+        f"{s.phrases:,} phrases, {s.templates:,} templates, {s.pairs:,} pairs "
+        f"in {s.seconds:.1f} s"
+        + (f" ({s.skipped} skipped)" if s.skipped else "")
+        + (f" ({s.duplicates} duplicates)" if s.duplicates else "")
+    )
+
+
+TAG_OPTION = click.option(
+    "--tag",
+    "tags",
+    multiple=True,
+    metavar="TAG",
+    help="Tag the documents read (repeatable): suggest, search and export can filter by it.",
+)
+FILTER_TAG_OPTION = click.option(
+    "--tag",
+    "tags",
+    multiple=True,
+    metavar="TAG",
+    help="Only entries found in documents with this tag (repeatable: any of them).",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -118,42 +175,85 @@ def cli() -> None:
     type=click.IntRange(4, 12),
     help="Longest phrase, in characters.",
 )
+@TAG_OPTION
 @JSON_OPTION
 def build(
-    paths: tuple[Path, ...], db_path: Path | None, min_count: int, max_len: int, as_json: bool
+    paths: tuple[Path, ...],
+    db_path: Path | None,
+    min_count: int,
+    max_len: int,
+    tags: tuple[str, ...],
+    as_json: bool,
 ) -> None:
     """Mine PATHS (files or folders; default: the bundled corpus) into a phrase bank.
 
-    Reads .txt (UTF-8 or GBK/GB18030), .md and .docx, recursively. The new bank
-    replaces the old one only when the build succeeds.
+    Reads .txt (UTF-8, GBK/GB18030 or UTF-16), .md, .html and .docx, recursively. The
+    new bank replaces the old one only when the build succeeds.
 
     \b
     Example:
         phraser build ~/公文/ --db mybank.sqlite
     """
     path = _db_path(db_path)
-    s = _run_build(list(paths), path, min_count=min_count, max_len=max_len)
-    summary = {
-        "bank": str(path),
-        "documents": s.documents,
-        "characters": s.characters,
-        "phrases": s.phrases,
-        "templates": s.templates,
-        "pairs": s.pairs,
-        "seconds": round(s.seconds, 2),
-        "skipped": s.skipped,
-        "duplicates": s.duplicates,
-    }
-    if as_json:
-        click.echo(json.dumps(summary, ensure_ascii=False))
-        return
-    click.echo(
-        f"built {path}: {s.documents} documents, {s.characters:,} characters → "
-        f"{s.phrases:,} phrases, {s.templates:,} templates, {s.pairs:,} pairs "
-        f"in {s.seconds:.1f} s"
-        + (f" ({s.skipped} skipped)" if s.skipped else "")
-        + (f" ({s.duplicates} duplicates)" if s.duplicates else "")
+    s = _run_build(list(paths), path, tags=tags, min_count=min_count, max_len=max_len)
+    _print_summary("built", path, s, as_json)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@DB_OPTION
+@TAG_OPTION
+@JSON_OPTION
+def add(
+    paths: tuple[Path, ...], db_path: Path | None, tags: tuple[str, ...], as_json: bool
+) -> None:
+    """Add the documents under PATHS to the bank; the old documents are not read again.
+
+    The bank is mined again from the texts it keeps, with the parameters it was built
+    with, so it equals a build over all the documents. Documents already in the bank
+    (same text) are skipped.
+
+    \b
+    Example:
+        phraser add ~/公文/2025/ --tag 2025
+    """
+    from phraser import build as buildmod
+
+    path = _db_path(db_path)
+    if not path.exists():
+        raise click.ClickException(f"no bank at {path}\n\nRun `phraser build PATH…` first.")
+    s = _with_progress(
+        lambda progress, warn: buildmod.add(
+            list(paths), path, tags=tags, progress=progress, warn=warn
+        )
     )
+    _print_summary("added to", path, s, as_json)
+
+
+@cli.command()
+@click.argument("documents", nargs=-1, required=True)
+@DB_OPTION
+@JSON_OPTION
+def remove(documents: tuple[str, ...], db_path: Path | None, as_json: bool) -> None:
+    """Take DOCUMENTS (id, path or file name, as `phraser stats --documents` lists them)
+    out of the bank, and mine it again without them.
+
+    \b
+    Example:
+        phraser remove 2019年工作总结.docx
+    """
+    from phraser import build as buildmod
+
+    path = _db_path(db_path)
+    if not path.exists():
+        raise click.ClickException(f"no bank at {path}\n\nRun `phraser build PATH…` first.")
+    gone, s = _with_progress(
+        lambda progress, _warn: buildmod.remove(list(documents), path, progress=progress)
+    )
+    if not as_json:
+        for d in gone:
+            click.echo(f"removed {d.name}", err=True)
+    _print_summary("rebuilt", path, s, as_json)
 
 
 def _queries(query: tuple[str, ...], file) -> list[str]:
@@ -174,8 +274,16 @@ def _queries(query: tuple[str, ...], file) -> list[str]:
 )
 @click.option("-k", "--top", default=5, show_default=True, type=click.IntRange(1, 100))
 @DB_OPTION
+@FILTER_TAG_OPTION
 @JSON_OPTION
-def suggest(query: tuple[str, ...], file, top: int, db_path: Path | None, as_json: bool) -> None:
+def suggest(
+    query: tuple[str, ...],
+    file,
+    top: int,
+    db_path: Path | None,
+    tags: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """Suggest stock phrases for QUERY: those it contains, fixes, templates, companions.
 
     \b
@@ -190,7 +298,7 @@ def suggest(query: tuple[str, ...], file, top: int, db_path: Path | None, as_jso
     if file is None and not prepare(queries[0]):
         raise click.UsageError("empty query: type a sentence, or use --file")
     bank = _open_bank(db_path, build_if_missing=True)
-    suggester = Suggester(Index.load(bank))
+    suggester = Suggester(Index.load(bank, _known_tags(bank, tags)))
     console = None if as_json else _console()
     for q in queries:
         prepared = prepare(q)
@@ -203,6 +311,17 @@ def suggest(query: tuple[str, ...], file, top: int, db_path: Path | None, as_jso
             click.echo(f"phraser: no Chinese in {q!r}; nothing to suggest", err=True)
             continue
         _print_suggestions(console, q, results)
+
+
+def _known_tags(bank, tags: tuple[str, ...]) -> tuple[str, ...]:
+    """The tags asked for, when the bank has them all; a typo in a tag is an error, not an
+    empty result."""
+    have = bank.tags()
+    unknown = [t for t in tags if t not in have]
+    if unknown:
+        listed = "、".join(have) if have else "none: `phraser build --tag …` adds them"
+        raise click.UsageError(f"no document is tagged {', '.join(unknown)} (tags: {listed})")
+    return tags
 
 
 def _print_suggestions(console, query: str, results) -> None:
@@ -409,14 +528,29 @@ def _print_card(console, entry: dict) -> None:
         console.print(
             "fills: " + "、".join(f"{t['text']} (×{t['count']})" for t in entry["templates"])
         )
+    sources = entry.get("sources") or []
+    if sources:
+        shown = [
+            escape(d["name"]) + f" (×{d['count']}" + "".join(f", {t}" for t in d["tags"]) + ")"
+            for d in sources[:SHOWN_SOURCES]
+        ]
+        more = len(sources) - SHOWN_SOURCES
+        console.print("found in: " + "、".join(shown) + (f" … and {more} more" if more > 0 else ""))
+
+
+#: Documents listed on a card before "… and N more".
+SHOWN_SOURCES = 8
 
 
 @cli.command()
 @click.argument("pattern")
 @click.option("-n", "--limit", default=30, show_default=True, type=click.IntRange(1))
 @DB_OPTION
+@FILTER_TAG_OPTION
 @JSON_OPTION
-def search(pattern: str, limit: int, db_path: Path | None, as_json: bool) -> None:
+def search(
+    pattern: str, limit: int, db_path: Path | None, tags: tuple[str, ...], as_json: bool
+) -> None:
     """Wildcard lookup in the bank: `*` any run of characters, `?` exactly one.
 
     \b
@@ -429,7 +563,7 @@ def search(pattern: str, limit: int, db_path: Path | None, as_json: bool) -> Non
     if not prepare(pattern):
         raise click.UsageError("empty pattern")
     bank = _open_bank(db_path)
-    rows = bank.search(prepare(pattern), limit=limit)
+    rows = bank.search(prepare(pattern), limit=limit, tags=_known_tags(bank, tags))
     if as_json:
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
@@ -472,8 +606,14 @@ def search(pattern: str, limit: int, db_path: Path | None, as_json: bool) -> Non
     help="Write to FILE instead of stdout.",
 )
 @DB_OPTION
+@FILTER_TAG_OPTION
 def export(
-    fmt: str, kinds: tuple[str, ...], min_count: int, output: Path | None, db_path: Path | None
+    fmt: str,
+    kinds: tuple[str, ...],
+    min_count: int,
+    output: Path | None,
+    db_path: Path | None,
+    tags: tuple[str, ...],
 ) -> None:
     """Export the bank as CSV, JSON, JSON Lines or Markdown.
 
@@ -484,7 +624,9 @@ def export(
     from phraser import export as exporter
 
     bank = _open_bank(db_path)
-    rows = bank.export_rows(set(kinds or ("phrase", "template", "pair")), min_count)
+    rows = bank.export_rows(
+        set(kinds or ("phrase", "template", "pair")), min_count, tags=_known_tags(bank, tags)
+    )
     if output is None:
         n = exporter.write(rows, fmt, sys.stdout)
     else:
@@ -497,21 +639,43 @@ def export(
 
 @cli.command()
 @DB_OPTION
+@click.option("--documents", "list_documents", is_flag=True, help="List the bank's documents.")
 @JSON_OPTION
-def stats(db_path: Path | None, as_json: bool) -> None:
-    """Counts and provenance of the phrase bank.
+def stats(db_path: Path | None, list_documents: bool, as_json: bool) -> None:
+    """Counts and provenance of the phrase bank; --documents lists its documents.
 
     \b
     Example:
         phraser stats --json
+        phraser stats --documents
     """
     bank = _open_bank(db_path)
+    if list_documents:
+        _print_documents(bank.documents(), as_json)
+        return
     info = bank.stats()
+    info["tags"] = bank.tags()
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False))
         return
     for key, value in info.items():
+        if key == "tags":
+            value = "、".join(f"{t} ({n})" for t, n in value.items()) or "-"
         click.echo(f"{key:<15} {value:,}" if isinstance(value, int) else f"{key:<15} {value}")
+
+
+def _print_documents(docs, as_json: bool) -> None:
+    if as_json:
+        for d in docs:
+            row = {"id": d.idx, "name": d.name, "path": d.path, "chars": d.chars}
+            click.echo(json.dumps(row | {"tags": list(d.tags)}, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    table = Table("id", "document", "characters", "tags", "path", box=None)
+    for d in docs:
+        table.add_row(str(d.idx), d.name, f"{d.chars:,}", " ".join(d.tags), d.path)
+    _console().print(table)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,11 @@ CREATE TABLE "chars" (
    "readings" TEXT,
    "simplified" TEXT
 );
+CREATE TABLE "document_tags" (
+   "doc_id" INTEGER REFERENCES "documents"("id"),
+   "tag" TEXT,
+   PRIMARY KEY ("doc_id", "tag")
+);
 CREATE TABLE "documents" (
    "id" INTEGER PRIMARY KEY,
    "path" TEXT,
@@ -11,6 +16,13 @@ CREATE TABLE "documents" (
    "sha1" TEXT,
    "encoding" TEXT,
    "chars" INTEGER
+);
+CREATE TABLE "entry_documents" (
+   "kind" TEXT,
+   "entry_id" INTEGER,
+   "doc_id" INTEGER REFERENCES "documents"("id"),
+   "count" INTEGER,
+   PRIMARY KEY ("kind", "entry_id", "doc_id")
 );
 CREATE TABLE "examples" (
    "id" INTEGER PRIMARY KEY,
@@ -95,10 +107,18 @@ CREATE TABLE "templates" (
    "doc_count" INTEGER,
    "score" REAL
 );
+CREATE TABLE "texts" (
+   "doc_id" INTEGER PRIMARY KEY REFERENCES "documents"("id"),
+   "text" TEXT
+);
 CREATE TABLE "thesaurus" (
    "word" TEXT,
    "grp" INTEGER
 );
+CREATE INDEX "idx_document_tags_tag"
+    ON "document_tags" ("tag");
+CREATE INDEX "idx_entry_documents_doc_id_kind"
+    ON "entry_documents" ("doc_id", "kind");
 CREATE INDEX "idx_examples_kind_entry_id"
     ON "examples" ("kind", "entry_id");
 CREATE INDEX "idx_meanings_char_phrase_id_weight"

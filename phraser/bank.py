@@ -18,11 +18,11 @@ from pathlib import Path
 import sqlite_utils
 
 from . import sound
-from .corpus import Spool
+from .corpus import DocInfo, Spool
 from .mine import Example, MineParams, MineResult
 from .text import simplified_forms, slot_marks
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 EXAMPLE_CHARS = 120
 REQUIRED_TABLES = {
     "meta",
@@ -38,6 +38,9 @@ REQUIRED_TABLES = {
     "glosses",
     "meanings",
     "meaning_idf",
+    "texts",
+    "document_tags",
+    "entry_documents",
 }
 
 
@@ -80,6 +83,22 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     db["documents"].create(
         {"id": int, "path": str, "name": str, "sha1": str, "encoding": str, "chars": int},
         pk="id",
+    )
+    # The normalised text of each document: `phraser add` and `remove` mine again from
+    # here without reading (or even finding) the original files.
+    db["texts"].create(
+        {"doc_id": int, "text": str}, pk="doc_id", foreign_keys=[("doc_id", "documents", "id")]
+    )
+    db["document_tags"].create(
+        {"doc_id": int, "tag": str},
+        pk=("doc_id", "tag"),
+        foreign_keys=[("doc_id", "documents", "id")],
+    )
+    # Which documents each phrase and template occurs in, and how often.
+    db["entry_documents"].create(
+        {"kind": str, "entry_id": int, "doc_id": int, "count": int},
+        pk=("kind", "entry_id", "doc_id"),
+        foreign_keys=[("doc_id", "documents", "id")],
     )
     db["phrases"].create(
         {
@@ -172,6 +191,8 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     db["pairs"].create_index(["b_id"])
     db["examples"].create_index(["kind", "entry_id"])
     db["senses"].create_index(["term"])
+    db["entry_documents"].create_index(["doc_id", "kind"])
+    db["document_tags"].create_index(["tag"])
     db["meanings"].create_index(["char", "phrase_id", "weight"])
     db["thesaurus"].create_index(["word"])
     db["thesaurus"].create_index(["grp"])
@@ -277,6 +298,12 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
         }
         for d in spool.docs
     )
+    _bulk(db, "texts", ({"doc_id": info.idx, "text": text} for info, text in spool.texts()))
+    _bulk(
+        db,
+        "document_tags",
+        ({"doc_id": d.idx, "tag": tag} for d in spool.docs for tag in sorted(set(d.tags))),
+    )
     readings = sound.char_readings()
     simple = simplified_forms(list(readings))
     _bulk(
@@ -309,6 +336,16 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
             }
         )
     _bulk(db, "phrases", rows)
+    _bulk(
+        db,
+        "entry_documents",
+        (
+            {"kind": kind, "entry_id": i, "doc_id": doc, "count": n}
+            for kind, entries in (("phrase", result.phrases), ("template", result.templates))
+            for i, st in enumerate(entries, start=1)
+            for doc, n in st.in_docs
+        ),
+    )
     db["templates"].insert_all(
         (
             {
@@ -495,6 +532,70 @@ class Bank:
     def meta(self) -> dict[str, str]:
         return {k: v for k, v in self.db.execute("select key, value from meta")}
 
+    def params(self) -> MineParams:
+        """The mining parameters this bank was built with."""
+        stored = json.loads(self.meta().get("params", "{}"))
+        known = MineParams.__dataclass_fields__
+        return MineParams(**{k: v for k, v in stored.items() if k in known})
+
+    def documents(self) -> list[DocInfo]:
+        """The bank's documents, in mining order, with their tags."""
+        tags: dict[int, list[str]] = {}
+        for doc_id, tag in self.db.execute("select doc_id, tag from document_tags order by tag"):
+            tags.setdefault(doc_id, []).append(tag)
+        return [
+            DocInfo(i, path, name, sha1, encoding, chars, tuple(tags.get(i, ())))
+            for i, path, name, sha1, encoding, chars in self.db.execute(
+                "select id, path, name, sha1, encoding, chars from documents order by id"
+            )
+        ]
+
+    def document_texts(self, docs: Iterable[DocInfo]) -> Iterator[tuple[DocInfo, str]]:
+        """(document, its normalised text) for the given documents, read one at a time."""
+        for info in docs:
+            row = self.db.execute("select text from texts where doc_id = ?", [info.idx]).fetchone()
+            yield info, row[0] if row else ""
+
+    def entry_documents(self, kind: str, entry_id: int) -> list[dict]:
+        """The documents an entry occurs in, most occurrences first, with their tags."""
+        rows = list(
+            self.db.query(
+                """select d.id, d.name, d.path, ed.count from entry_documents ed
+                join documents d on d.id = ed.doc_id
+                where ed.kind = ? and ed.entry_id = ? order by ed.count desc, d.id""",
+                [kind, entry_id],
+            )
+        )
+        tags: dict[int, list[str]] = {}
+        for doc_id, tag in self._where_in(
+            "select doc_id, tag from document_tags where doc_id in ({marks})",
+            [r["id"] for r in rows],
+        ):
+            tags.setdefault(doc_id, []).append(tag)
+        for r in rows:
+            r["tags"] = sorted(tags.get(r.pop("id"), []))
+        return rows
+
+    def tagged_entries(self, kind: str, tags: Iterable[str]) -> set[int]:
+        """Ids of the entries of `kind` occurring in a document carrying any of `tags`."""
+        if kind not in ("phrase", "template"):
+            raise ValueError(f"no documents are recorded for {kind!r} entries")
+        return {
+            entry_id
+            for (entry_id,) in self._where_in(
+                "select distinct ed.entry_id from entry_documents ed "
+                "join document_tags t on t.doc_id = ed.doc_id "
+                f"where ed.kind = '{kind}' and t.tag in ({{marks}})",
+                tags,
+            )
+        }
+
+    def tags(self) -> dict[str, int]:
+        """Each tag and how many documents carry it."""
+        return dict(
+            self.db.execute("select tag, count(*) from document_tags group by tag order by tag")
+        )
+
     def close(self) -> None:
         self.db.close()
 
@@ -555,30 +656,44 @@ class Bank:
             )
         )
 
-    def search(self, pattern: str, limit: int = 50) -> list[dict]:
+    def search(self, pattern: str, limit: int = 50, tags: Iterable[str] = ()) -> list[dict]:
         """Wildcard lookup: `*` any run, `?` one character (SQLite GLOB semantics).
 
         Matches phrases, templates, and templates filled with their recorded fillers,
-        so `以*为指导` finds the template and every way the corpus filled it.
+        so `以*为指导` finds the template and every way the corpus filled it. With `tags`,
+        only entries found in documents carrying one of them.
         """
+        tags = list(tags)
         glob = slot_marks(pattern, "*").replace("[", "[[]")
-        return list(
-            self.db.query(
-                """select text, kind, count, score from (
-                    select text, 'phrase' as kind, count, score from phrases
-                    where text glob :g
-                    union all
-                    select text, 'template' as kind, count, score from templates
-                    where text glob :g
-                    union all
-                    select t.prefix || f.filler || t.suffix as text, 'filled' as kind,
-                        f.count as count, t.score as score
-                    from fillers f join templates t on t.id = f.template_id
-                    where t.prefix || f.filler || t.suffix glob :g
-                ) order by count desc, score desc, text limit :limit""",
-                {"g": glob, "limit": limit},
-            )
+        rows = self.db.query(
+            """select text, kind, count, score, eid from (
+                select text, 'phrase' as kind, count, score, id as eid from phrases
+                where text glob :g
+                union all
+                select text, 'template' as kind, count, score, id as eid from templates
+                where text glob :g
+                union all
+                select t.prefix || f.filler || t.suffix as text, 'filled' as kind,
+                    f.count as count, t.score as score, t.id as eid
+                from fillers f join templates t on t.id = f.template_id
+                where t.prefix || f.filler || t.suffix glob :g
+            ) order by count desc, score desc, text limit :limit""",
+            {"g": glob, "limit": -1 if tags else limit},
         )
+        if tags:
+            allowed = {
+                "phrase": self.tagged_entries("phrase", tags),
+                "template": self.tagged_entries("template", tags),
+            }
+            allowed["filled"] = allowed["template"]
+            rows = (r for r in rows if r["eid"] in allowed[r["kind"]])
+        out = []
+        for r in rows:
+            del r["eid"]
+            out.append(r)
+            if len(out) == limit:
+                break
+        return out
 
     def stats(self) -> dict:
         def one(sql: str) -> int:
@@ -599,14 +714,24 @@ class Bank:
             "build_seconds": float(meta.get("build_seconds", 0)),
         }
 
-    def export_rows(self, kinds: set[str], min_count: int = 0) -> Iterator[dict]:
-        """Every entry as a flat row: text, kind, count, documents, score, examples, extras."""
+    def export_rows(
+        self, kinds: set[str], min_count: int = 0, tags: Iterable[str] = ()
+    ) -> Iterator[dict]:
+        """Every entry as a flat row: text, kind, count, documents, score, examples, extras.
+
+        With `tags`, only entries found in documents carrying one of them (a pair, when
+        both its phrases are)."""
+        tags = list(tags)
+        phrases = self.tagged_entries("phrase", tags) if tags else None
+        templates = self.tagged_entries("template", tags) if tags else None
         if "phrase" in kinds:
             for row in self.db.query(
                 "select id, text, count, doc_count, score from phrases "
                 "where count >= ? order by score desc, text",
                 [min_count],
             ):
+                if phrases is not None and row["id"] not in phrases:
+                    continue
                 yield {
                     "text": row["text"],
                     "kind": "phrase",
@@ -623,6 +748,8 @@ class Bank:
                 "where count >= ? order by score desc, text",
                 [min_count],
             ):
+                if templates is not None and row["id"] not in templates:
+                    continue
                 yield {
                     "text": row["text"],
                     "kind": "template",
@@ -635,10 +762,12 @@ class Bank:
                 }
         if "pair" in kinds:
             for row in self.db.query(
-                "select id, a, b, count, score from pairs where count >= ? "
+                "select id, a_id, b_id, a, b, count, score from pairs where count >= ? "
                 "order by score * count desc, a",
                 [min_count],
             ):
+                if phrases is not None and not {row["a_id"], row["b_id"]} <= phrases:
+                    continue
                 yield {
                     "text": f"{row['a']}、{row['b']}",
                     "kind": "pair",

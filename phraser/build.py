@@ -1,4 +1,9 @@
-"""The build pipeline: files → spool → mine → bank, atomically, with progress."""
+"""The build pipeline: files → spool → mine → bank, atomically, with progress.
+
+`build` mines the given files; `add` and `remove` change the documents of an existing
+bank and mine again from the texts it stores, so the result equals a build over the same
+documents while the old files are never read again (they may be gone).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from pathlib import Path
 
 from . import bank
 from . import text as textmod
-from .corpus import bundled_corpus, spool
+from .corpus import DocInfo, Spool, bundled_corpus, spool
 from .lexicon import gloss_rows, meaning_rows, sense_rows, thesaurus_rows
 from .mine import MineParams, Progress, mine, tokenizer
 
@@ -25,56 +30,136 @@ def build(
     db_path: Path,
     params: MineParams | None = None,
     *,
+    tags: Iterable[str] = (),
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> bank.BuildSummary:
     """Mine `paths` (default: the bundled corpus) into a new bank at `db_path`."""
-    params = params or MineParams()
     paths = list(paths or []) or [bundled_corpus()]
+    _check_paths(paths)
+    return _run(paths, db_path, params or MineParams(), tags, (), progress, warn)
+
+
+def add(
+    paths: Iterable[Path],
+    db_path: Path,
+    *,
+    tags: Iterable[str] = (),
+    progress: Progress | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> bank.BuildSummary:
+    """Add the documents under `paths` to the bank at `db_path`, with its own parameters."""
+    paths = list(paths)
+    _check_paths(paths)
+    old = bank.Bank(db_path)
+    try:
+        params, docs = old.params(), old.documents()
+        return _run(paths, db_path, params, tags, (old, docs), progress, warn)
+    finally:
+        old.close()
+
+
+def remove(
+    selectors: Iterable[str],
+    db_path: Path,
+    *,
+    progress: Progress | None = None,
+) -> tuple[list[DocInfo], bank.BuildSummary]:
+    """Take documents out of the bank: each selector is a document's id, path or file
+    name. Returns the documents removed and the new bank's summary."""
+    old = bank.Bank(db_path)
+    try:
+        docs = old.documents()
+        gone = [d for d in docs if _selected(d, selectors)]
+        unknown = [s for s in selectors if not any(_selected(d, [s]) for d in docs)]
+        if unknown:
+            raise BuildError(f"no such document in the bank: {', '.join(unknown)}")
+        keep = [d for d in docs if d not in gone]
+        if not keep:
+            raise BuildError("that would remove every document; build a new bank instead")
+        summary = _run([], db_path, old.params(), (), (old, keep), progress, None)
+        return gone, summary
+    finally:
+        old.close()
+
+
+def _selected(doc: DocInfo, selectors: Iterable[str]) -> bool:
+    for s in selectors:
+        if s == str(doc.idx) or s == doc.name or s == doc.path:
+            return True
+        if Path(s).exists() and Path(s).resolve() == Path(doc.path).resolve():
+            return True
+    return False
+
+
+def _check_paths(paths: list[Path]) -> None:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise BuildError(f"no such file or folder: {', '.join(missing)}")
+
+
+def _run(
+    paths: list[Path],
+    db_path: Path,
+    params: MineParams,
+    tags: Iterable[str],
+    prior: tuple,
+    progress: Progress | None,
+    warn: Callable[[str], None] | None,
+) -> bank.BuildSummary:
     start = time.perf_counter()
     db_path.parent.mkdir(parents=True, exist_ok=True)
     bank.clean_stale(db_path.parent, db_path.name)
-    with spool(paths, warn=warn, tmp_dir=db_path.parent) as sp:
-        where = ", ".join(map(str, paths))
+    old_texts: Iterable[tuple[DocInfo, str]] = ()
+    if prior:
+        old, docs = prior
+        old_texts = old.document_texts(docs)
+    with spool(paths, warn=warn, tmp_dir=db_path.parent, tags=tags, prior=old_texts) as sp:
+        where = ", ".join(map(str, paths)) or str(db_path)
+        if prior and paths and len(sp.docs) == len(prior[1]):
+            raise BuildError(f"nothing new to add from {where}: every document is in the bank")
         if not sp.docs:
-            raise BuildError(f"no readable documents (.txt, .md, .docx) in {where}")
+            raise BuildError(f"no readable documents (.txt, .md, .html, .docx) in {where}")
         if not any(textmod.HAN_CHAR.search(text) for _info, text in sp.texts()):
             raise BuildError(f"no Chinese text in {where}")
-        result = mine(sp, params, progress)
-        senses = sense_rows(
-            (
-                (i, st.text, st.words, [e.sentence for e in st.examples])
-                for i, st in enumerate(result.phrases[:MAX_SENSE_PHRASES], start=1)
-            ),
-            tokenize=lambda text: tokenizer().lcut(text, HMM=False),
-        )
-        seconds = time.perf_counter() - start
-        glosses = gloss_rows((i, st.text) for i, st in enumerate(result.phrases, start=1))
-        meanings, meaning_idf = meaning_rows(
-            (i, st.text) for i, st in enumerate(result.phrases, start=1)
-        )
-        bank.write(
-            db_path,
-            result,
-            sp,
-            params,
-            seconds=seconds,
-            senses=senses,
-            thesaurus=thesaurus_rows(),
-            glosses=glosses,
-            meanings=meanings,
-            meaning_idf=meaning_idf,
-        )
-        return bank.BuildSummary(
-            documents=len(sp.docs),
-            characters=sp.chars,
-            phrases=len(result.phrases),
-            templates=len(result.templates),
-            pairs=len(result.pairs),
-            seconds=time.perf_counter() - start,
-            skipped=len(sp.skipped),
-            duplicates=len(sp.duplicates),
-        )
+        return _mine_and_write(sp, db_path, params, start, progress)
+
+
+def _mine_and_write(
+    sp: Spool, db_path: Path, params: MineParams, start: float, progress: Progress | None
+) -> bank.BuildSummary:
+    result = mine(sp, params, progress)
+    senses = sense_rows(
+        (
+            (i, st.text, st.words, [e.sentence for e in st.examples])
+            for i, st in enumerate(result.phrases[:MAX_SENSE_PHRASES], start=1)
+        ),
+        tokenize=lambda text: tokenizer().lcut(text, HMM=False),
+    )
+    seconds = time.perf_counter() - start
+    glosses = gloss_rows((i, st.text) for i, st in enumerate(result.phrases, start=1))
+    meanings, meaning_idf = meaning_rows(
+        (i, st.text) for i, st in enumerate(result.phrases, start=1)
+    )
+    bank.write(
+        db_path,
+        result,
+        sp,
+        params,
+        seconds=seconds,
+        senses=senses,
+        thesaurus=thesaurus_rows(),
+        glosses=glosses,
+        meanings=meanings,
+        meaning_idf=meaning_idf,
+    )
+    return bank.BuildSummary(
+        documents=len(sp.docs),
+        characters=sp.chars,
+        phrases=len(result.phrases),
+        templates=len(result.templates),
+        pairs=len(result.pairs),
+        seconds=time.perf_counter() - start,
+        skipped=len(sp.skipped),
+        duplicates=len(sp.duplicates),
+    )

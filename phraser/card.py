@@ -24,6 +24,7 @@ def card(bank: Bank, text: str) -> dict | None:
             "examples": [dict(e, highlight=len(text)) for e in examples],
             "companions": bank.companions(phrase["id"]),
             "templates": bank.templates_filled_by(text),
+            "sources": bank.entry_documents("phrase", phrase["id"]),
         }
     template = bank.template(slot_marks(text))
     if template is not None:
@@ -37,5 +38,6 @@ def card(bank: Bank, text: str) -> dict | None:
             "score": template["score"],
             "examples": [dict(e, highlight=len(template["prefix"])) for e in examples],
             "fillers": bank.fillers(template["id"]),
+            "sources": bank.entry_documents("template", template["id"]),
         }
     return None

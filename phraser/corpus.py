@@ -12,7 +12,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import text as textmod
@@ -36,6 +36,7 @@ class DocInfo:
     sha1: str
     encoding: str
     chars: int
+    tags: tuple[str, ...] = ()
 
 
 @dataclass
@@ -77,24 +78,32 @@ def spool(
     *,
     warn: Callable[[str], None] | None = None,
     tmp_dir: Path | None = None,
+    tags: Iterable[str] = (),
+    prior: Iterable[tuple[DocInfo, str]] = (),
 ) -> Spool:
     """Read every file under `paths` once into a spool; skip unreadable ones with a warning.
 
-    Identical documents (same normalised text) are kept once.
+    `prior` documents (already read, from a bank) come first, in their order, so adding
+    documents to a bank spools exactly what a build over the old and new files would.
+    Identical documents (same normalised text) are kept once; new ones carry `tags`.
     """
     fd, name = tempfile.mkstemp(prefix=".spool-", suffix=f".{os.getpid()}.tmp", dir=tmp_dir)
     result = Spool(Path(name))
     try:
-        _fill(result, fd, paths, warn)
+        _fill(result, fd, paths, warn, tuple(tags), prior)
     except BaseException:
         result.close()
         raise
     return result
 
 
-def _fill(result: Spool, fd: int, paths: Iterable[Path], warn) -> None:
+def _fill(result: Spool, fd: int, paths: Iterable[Path], warn, tags, prior) -> None:
     seen: set[str] = set()
     with os.fdopen(fd, "w", encoding="utf-8") as out:
+        for info, text in prior:
+            seen.add(info.sha1)
+            result.docs.append(replace(info, idx=len(result.docs)))
+            out.write(json.dumps(text, ensure_ascii=False) + "\n")
         for path in textmod.find_files(paths):
             try:
                 doc = textmod.read_document(path)
@@ -109,6 +118,8 @@ def _fill(result: Spool, fd: int, paths: Iterable[Path], warn) -> None:
                 continue
             seen.add(sha)
             result.docs.append(
-                DocInfo(len(result.docs), str(path), doc.name, sha, doc.encoding, len(doc.text))
+                DocInfo(
+                    len(result.docs), str(path), doc.name, sha, doc.encoding, len(doc.text), tags
+                )
             )
             out.write(json.dumps(doc.text, ensure_ascii=False) + "\n")

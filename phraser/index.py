@@ -7,6 +7,7 @@ comparisons per query however large the bank grows.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -50,12 +51,17 @@ class Index:
     _partners: dict[str, list[tuple[str, float, int]]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, bank: Bank) -> Index:
+    def load(cls, bank: Bank, tags: Iterable[str] = ()) -> Index:
+        """The bank's entries, or with `tags` only those found in documents carrying one."""
+        tags = list(tags)
         rows = list(
             bank.db.execute(
                 "select id, text, count, score, pinyin, words from phrases order by score"
             )
         )
+        if tags:
+            keep = bank.tagged_entries("phrase", tags)
+            rows = [r for r in rows if r[0] in keep]
         n = max(1, len(rows) - 1)
         phrases = {
             text: Entry(
@@ -74,6 +80,9 @@ class Index:
                 "select id, text, prefix, suffix, count, score from templates order by score"
             )
         )
+        if tags:
+            keep = bank.tagged_entries("template", tags)
+            trows = [r for r in trows if r[0] in keep]
         tn = max(1, len(trows) - 1)
         templates = [TemplateEntry(*row, i / tn) for i, row in enumerate(trows)]
         lengths = tuple(sorted({len(t) for t in phrases}, reverse=True))
@@ -85,6 +94,7 @@ class Index:
         if text not in self._partners:
             e = self.phrases.get(text)
             rows = self.bank.partner_rows(e.id) if e is not None and self.bank else []
+            rows = [r for r in rows if r[0] in self.phrases]  # a tag filter may leave some out
             rows.sort(key=lambda x: (-x[1] * (1 + x[2]) ** 0.5, -x[2], x[0]))
             self._partners[text] = rows
         return self._partners[text]

@@ -84,6 +84,8 @@ class PhraseStat:
     left_entropy: float
     right_entropy: float
     doc_count: int = 0
+    #: (document index, occurrences) for each document the phrase occurs in.
+    in_docs: list[tuple[int, int]] = field(default_factory=list)
     block_count: int = 0
     dispersion: float = 0.0
     aligned: float = 0.0
@@ -102,6 +104,7 @@ class TemplateStat:
     score: float = 0.0
     doc_count: int = 0
     examples: list[Example] = field(default_factory=list)
+    in_docs: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -166,16 +169,20 @@ class Spread:
     streams: ids only grow along the stream, so comparing with the last one seen is
     enough, and no set per item (millions of them on a large corpus) is kept."""
 
-    __slots__ = ("last_doc", "docs", "last_block", "blocks")
+    __slots__ = ("last_doc", "docs", "last_block", "blocks", "per_doc")
 
     def __init__(self) -> None:
         self.last_doc = self.last_block = -1
         self.docs = self.blocks = 0
+        self.per_doc: list[list[int]] = []  # [doc, occurrences], in stream order
 
     def see(self, doc: int, block: int) -> bool:
         """Record one occurrence; True when it opens a new block."""
         if doc != self.last_doc:
             self.last_doc, self.docs = doc, self.docs + 1
+            self.per_doc.append([doc, 1])
+        else:
+            self.per_doc[-1][1] += 1
         if block != self.last_block:
             self.last_block, self.blocks = block, self.blocks + 1
             return True
@@ -525,6 +532,7 @@ class Miner:
         for g, st in cands.items():
             st.block_count = spreads[g].blocks
             st.doc_count = spreads[g].docs
+            st.in_docs = [(d, n) for d, n in spreads[g].per_doc]
             st.aligned = aligned[g] / st.count if st.count else 0.0
         chars = self.spool.chars
         self.blocks_total = max(1, chars // self.p.resolved_block_chars(chars))
@@ -576,7 +584,15 @@ class Miner:
             spread = dispersion(c, acc.spread.blocks, self.blocks_total)
             strength = min(1.0, math.log(max(lift, 1.0)) / 4) + assoc
             score = strength * math.log1p(len(clean)) * (0.5 + 0.5 * diversity) * spread**1.5
-            out[(a, b)] = TemplateStat(a, b, c, clean, score, acc.spread.docs)
+            out[(a, b)] = TemplateStat(
+                a,
+                b,
+                c,
+                clean,
+                score,
+                acc.spread.docs,
+                in_docs=[tuple(x) for x in acc.spread.per_doc],
+            )
         # Prefer the longer literal when it covers nearly all of a shorter one's uses.
         for (a, b), t in sorted(out.items(), key=lambda kv: -len(kv[0][0] + kv[0][1])):
             for shorter in ((a[1:], b), (a[:-1], b), (a, b[:-1]), (a, b[1:])):
@@ -628,7 +644,7 @@ class Miner:
         wanted: dict[int, set[str]] = defaultdict(set)
         for key in (*added, *by_tail, *pair_index):
             wanted[len(key)].add(key)
-        docs: dict[str, set[int]] = defaultdict(set)
+        docs: dict[str, Counter] = defaultdict(Counter)
         for doc, _block, line, col, sentence in self._sentences("collecting examples"):
             present: dict[str, int] = {}
             for size, keys in wanted.items():
@@ -640,9 +656,10 @@ class Miner:
                 continue
             for g, at in present.items():
                 st = added.get(g)
-                if st is not None and len(st.examples) < cap:
-                    st.examples.append(Example(doc, line, col + at, sentence))
-                    docs[g].add(doc)
+                if st is not None:
+                    docs[g][doc] += 1
+                    if len(st.examples) < cap:
+                        st.examples.append(Example(doc, line, col + at, sentence))
                 for t in by_tail.get(g, ()):
                     if len(t.examples) >= cap:
                         continue
@@ -654,6 +671,7 @@ class Miner:
                         pr.examples.append(Example(doc, line, col + at, sentence))
         for g, st in added.items():
             st.doc_count = len(docs[g]) or 1
+            st.in_docs = sorted(docs[g].items())
 
     # -- the whole thing ---------------------------------------------------------------
 

@@ -11,11 +11,13 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 DOCX_SUFFIXES = {".docx"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | DOCX_SUFFIXES
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | DOCX_SUFFIXES | HTML_SUFFIXES
 
 #: Han characters: the unified block, extension A and 〇.
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\u3007"
@@ -194,7 +196,54 @@ def read_document(path: Path) -> Document:
     except OSError as exc:
         raise ReadError(exc.strerror or str(exc)) from None
     text, encoding = decode(data)
+    if suffix in HTML_SUFFIXES:
+        text = html_text(text)
     return Document(str(path), normalise(text), encoding)
+
+
+#: Elements whose end is a line break in the text of a page.
+_BLOCK_TAGS = {
+    "p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
+    "section", "article", "header", "footer", "blockquote", "pre", "table", "ul", "ol",
+    "dt", "dd", "title",
+}  # fmt: skip
+#: Elements whose content is not text a reader sees.
+_SKIPPED_TAGS = {"script", "style", "noscript", "template", "svg"}
+
+
+class _TextOfPage(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in _SKIPPED_TAGS:
+            self.skipping += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED_TAGS:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_text(markup: str) -> str:
+    """The text a reader sees on a page: no tags, scripts or styles; a line per block.
+
+    The standard library's tolerant parser is enough for saved pages and exported
+    documents; the title is kept (it names the document, as a .txt's first line does)."""
+    parser = _TextOfPage()
+    parser.feed(markup)
+    parser.close()
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def find_files(paths: Iterable[Path]) -> Iterator[Path]:

@@ -106,13 +106,19 @@ def test_build_mixed_encodings_skips_binary_with_warning(tmp_path, runner, spool
     (corpus / "g_blob.txt").write_bytes(random_bytes())
     (corpus / "h_broken.docx").write_bytes(b"PK\x03\x04 this is not a zip archive")
     (corpus / "notes.pdf").write_bytes(b"%PDF-1.4 ignored by suffix")
+    page = "".join(f"<p>{s}</p>" for s in (body + "五").splitlines())
+    (corpus / "i_page.html").write_bytes(
+        f"<html><head><title>通知</title><script>var a='高度重视'</script>"
+        f"<style>p{{}}</style></head><body>{page}</body></html>".encode("gbk")
+    )
+    (corpus / "j_notes.md").write_text("# 通知\n\n" + body + "六", encoding="utf-8")
     db = tmp_path / "bank.sqlite"
 
     result = runner.invoke(cli, ["build", str(corpus), "--db", str(db), "--json"])
 
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)
-    assert summary["documents"] == 5
+    assert summary["documents"] == 7
     assert summary["skipped"] == 3
     for name in ("f_image.txt", "g_blob.txt", "h_broken.docx"):
         assert any(
@@ -130,9 +136,12 @@ def test_build_mixed_encodings_skips_binary_with_warning(tmp_path, runner, spool
         "c_gbk.txt": "gb18030",
         "d_utf16.txt": "utf-16",
         "e_word.docx": "docx",
+        "i_page.html": "gb18030",
+        "j_notes.md": "utf-8",
     }
-    assert docs == 5
-    assert count == 4 * 6 + 3  # six sentences in each text file, three in the .docx
+    assert docs == 7
+    # Six sentences in each text file, three in the .docx; a page's script is not text.
+    assert count == 6 * 6 + 3
     assert spools(tmp_path) == []
 
 
