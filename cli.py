@@ -221,6 +221,66 @@ def _print_suggestions(console, query: str, results) -> None:
 
 
 @cli.command()
+@click.option("-k", "--top", default=5, show_default=True, type=click.IntRange(1, 20))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append each finished line to FILE.",
+)
+@click.option(
+    "--history",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="PHRASER_HISTORY",
+    help="History file [env PHRASER_HISTORY; default: per-user data dir].",
+)
+@DB_OPTION
+def draft(top: int, output: Path | None, history: Path | None, db_path: Path | None) -> None:
+    """Write in a prompt that suggests for the sentence you are typing.
+
+    Suggestions update under the line as you type; Tab or the arrow keys pick one, Enter
+    puts it in the line (a rewrite replaces the sentence), Enter again finishes the line.
+    Up recalls earlier lines, across sessions. Ctrl-C or Ctrl-D leaves.
+
+    \b
+    Example:
+        phraser draft -o 讲话稿.txt
+    """
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise click.UsageError(
+            "phraser draft needs a terminal; for piped text use `phraser suggest --file -`"
+        )
+    from phraser import draft as drafting
+    from phraser.index import Index
+    from phraser.suggest import Suggester
+
+    bank = _open_bank(db_path, build_if_missing=True)
+    suggester = Suggester(Index.load(bank))
+    suggester.suggest("高度重视")  # build the lazy postings now, not on the first keystroke
+    session = drafting.make_session(
+        suggester, top=top, history=history or drafting.default_history()
+    )
+    sink = None
+    if output is not None:
+        try:
+            out = open(output, "a", encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
+
+        def sink(line: str) -> None:
+            out.write(line + "\n")
+            out.flush()
+
+    try:
+        lines = drafting.run(session, sink)
+    finally:
+        if output is not None:
+            out.close()
+    if output is not None:
+        click.echo(f"wrote {len(lines)} lines to {output}", err=True)
+
+
+@cli.command()
 @click.argument("text")
 @DB_OPTION
 @JSON_OPTION
