@@ -184,7 +184,7 @@ def suggest(query: tuple[str, ...], file, top: int, db_path: Path | None, as_jso
         phraser suggest --json --file drafts.txt
     """
     from phraser.index import Index
-    from phraser.suggest import Suggester, has_han, prepare
+    from phraser.suggest import Suggester, answer, has_han, prepare
 
     queries = _queries(query, file)
     if file is None and not prepare(queries[0]):
@@ -193,12 +193,11 @@ def suggest(query: tuple[str, ...], file, top: int, db_path: Path | None, as_jso
     suggester = Suggester(Index.load(bank))
     console = None if as_json else _console()
     for q in queries:
+        if as_json:
+            click.echo(json.dumps(answer(suggester, q, top=top), ensure_ascii=False))
+            continue
         prepared = prepare(q)
         results = suggester.suggest(q, top=top) if prepared else []
-        if as_json:
-            row = {"query": q, "suggestions": [s.to_dict() for s in results]}
-            click.echo(json.dumps(row, ensure_ascii=False))
-            continue
         if prepared and not has_han(prepared):
             click.echo(f"phraser: no Chinese in {q!r}; nothing to suggest", err=True)
             continue
@@ -278,6 +277,56 @@ def draft(top: int, output: Path | None, history: Path | None, db_path: Path | N
             out.close()
     if output is not None:
         click.echo(f"wrote {len(lines)} lines to {output}", err=True)
+
+
+@cli.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; anything but loopback is warned about.",
+)
+@click.option("-p", "--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
+@DB_OPTION
+def serve(host: str, port: int, db_path: Path | None) -> None:
+    """Serve a drafting page and its JSON API on this machine.
+
+    The page suggests for the sentence under the cursor, underlines typos and searches
+    the bank; the API (/api/suggest, /api/check, /api/search, /api/phrases/TEXT,
+    schema at /openapi.json) answers with the shapes of the CLI's --json.
+
+    \b
+    Example:
+        phraser serve --port 8765     # then open http://127.0.0.1:8765/
+    """
+    from phraser import serve as server
+    from phraser.bank import BankError
+
+    if not server.is_local(host):
+        click.echo(
+            f"phraser: warning: listening on {host}: anyone who can reach this address "
+            "can read the bank",
+            err=True,
+        )
+    path = _db_path(db_path)
+    _open_bank(path, build_if_missing=True).close()
+    try:
+        sock = server.listen(host, port)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+        ) from None
+    try:
+        engine = server.Engine(path)
+    except BankError as exc:
+        sock.close()
+        raise click.ClickException(str(exc)) from None
+    app = server.create_app(engine, hosts=server.allowed_hosts(host))
+    click.echo(f"phraser: serving {server.url(sock)} (Ctrl-C stops)", err=True)
+    try:
+        server.serve(app, sock)
+    finally:
+        engine.close()
 
 
 @cli.command()
