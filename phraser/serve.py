@@ -238,7 +238,7 @@ def create_app(engine: Engine, *, hosts: frozenset[str] = LOCAL_HOSTS) -> Guard:
         redoc_url=None,
     )
 
-    @app.get("/", include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     async def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 

@@ -344,10 +344,13 @@
     if (!paragraphs.length) paragraphs.push(el("p", "", "no examples in the corpus"));
     tip.replaceChildren(...paragraphs);
     tip.hidden = false;
+    // Beside the entry: to its left in the side panel, below it under the editor.
     const rect = anchor.getBoundingClientRect();
-    const left = rect.left - tip.offsetWidth - 10;
+    const beside = rect.left - tip.offsetWidth - 10;
+    const left = beside >= 8 ? beside : Math.min(rect.left, window.innerWidth - tip.offsetWidth - 8);
+    const top = beside >= 8 ? rect.top : rect.bottom + 6;
     tip.style.left = `${Math.max(8, left)}px`;
-    tip.style.top = `${Math.max(8, Math.min(rect.top, window.innerHeight - tip.offsetHeight - 8))}px`;
+    tip.style.top = `${Math.max(8, Math.min(top, window.innerHeight - tip.offsetHeight - 8))}px`;
   }
 
   // -- search ------------------------------------------------------------------------
@@ -372,7 +375,7 @@
     if (!rows) return;
     const items = rows.map((row) => {
       const li = el("li");
-      li.append(el("span", "pick", row.text), el("span", "tag", `${row.kind} ×${row.count}`));
+      li.append(el("span", "entry", row.text), el("span", "tag", `${row.kind} ×${row.count}`));
       if (row.kind !== "filled") hoverExamples(li, row.text);
       return li;
     });
