@@ -330,6 +330,118 @@ def serve(host: str, port: int, db_path: Path | None) -> None:
 
 
 @cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, allow_dash=True))
+@click.option(
+    "--fix", is_flag=True, help="Write a corrected copy beside each file (draft.fixed.txt)."
+)
+@click.option(
+    "--in-place", is_flag=True, help="Correct the files themselves, keeping a backup (.bak)."
+)
+@DB_OPTION
+@JSON_OPTION
+def check(files: tuple[Path, ...], fix: bool, in_place: bool, db_path: Path | None, as_json: bool):
+    """Proofread FILES (.txt in UTF-8 or GBK, .md, .docx; '-' for stdin) like a linter.
+
+    Reports stock formulations written wrong (狠抓落失 → 狠抓落实) as typos, template
+    misuse and spoken wording as hints. Exit status: 1 when typos were found, 0 when
+    clean, 2 on bad usage or a file that cannot be read. With '-', --fix prints the
+    corrected text on stdout and the findings on stderr.
+
+    \b
+    Example:
+        phraser check 讲话稿.docx 通知.txt
+        phraser check --fix 讲话稿.docx        # writes 讲话稿.fixed.docx
+        cat draft.txt | phraser check --json -
+    """
+    from phraser import checkfile
+    from phraser.check import check_text
+    from phraser.index import Index
+    from phraser.text import ReadError
+
+    stdin = [f for f in files if str(f) == "-"]
+    if stdin and in_place:
+        raise click.UsageError("--in-place needs a file: standard input has none")
+    if len(stdin) > 1:
+        raise click.UsageError("'-' (standard input) can be given once")
+    index = Index.load(_open_bank(db_path, build_if_missing=True))
+    fix_stdout = bool(stdin) and fix
+    console = _console(stderr=fix_stdout)
+    typos = hints = 0
+    failed = False
+    for path in files:
+        try:
+            if str(path) == "-":
+                with click.open_file("-", "rb") as stream:
+                    data = stream.read()
+                draft = checkfile.draft_from_bytes(data, "-")
+            else:
+                draft = checkfile.read_draft(path)
+        except ReadError as exc:
+            click.echo(f"phraser: error: {path}: {exc}", err=True)
+            failed = True
+            continue
+        findings = check_text(draft.text, index)
+        typos += sum(f.level == "typo" for f in findings)
+        hints += sum(f.level == "hint" for f in findings)
+        row: dict = {"file": draft.name, "findings": [f.to_dict() for f in findings]}
+        try:
+            row.update(_write_fixes(draft, findings, fix, in_place))
+        except (checkfile.FixError, OSError) as exc:
+            click.echo(f"phraser: error: {draft.name}: {exc}", err=True)
+            failed = True
+        if as_json:
+            click.echo(json.dumps(row, ensure_ascii=False), err=fix_stdout)
+        else:
+            _print_findings(console, draft.name, findings)
+    if not as_json:
+        click.echo(f"{_plural(typos, 'typo')}, {_plural(hints, 'hint')}", err=True)
+    sys.exit(2 if failed else 1 if typos else 0)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}{'es' if word.endswith('x') else 's'}"
+
+
+def _write_fixes(draft, findings, fix: bool, in_place: bool) -> dict:
+    """Write what --fix / --in-place ask for; return what was written, for --json."""
+    from phraser import checkfile
+    from phraser.check import apply_fixes
+
+    typos = [f for f in findings if f.level == "typo"]
+    if draft.path is None:
+        if fix:
+            sys.stdout.buffer.write(checkfile.encoded(draft, apply_fixes(draft.text, typos)))
+            sys.stdout.flush()
+        return {}
+    if not (fix or in_place):
+        return {}
+    if not typos:
+        click.echo(f"phraser: {draft.name}: nothing to fix", err=True)
+        return {}
+    if in_place:
+        n, backup = checkfile.fix_in_place(draft, typos)
+        click.echo(f"phraser: fixed {draft.name} ({_plural(n, 'fix')}; backup {backup})", err=True)
+        return {"fixed": str(draft.path), "backup": str(backup)}
+    target = checkfile.fixed_path(draft.path)
+    n = checkfile.write_fixed(draft, typos, target)
+    click.echo(f"phraser: wrote {target} ({_plural(n, 'fix')})", err=True)
+    return {"fixed": str(target)}
+
+
+def _print_findings(console, name: str, findings) -> None:
+    """One line per finding, as compilers and linters print them: file:line:col: level …"""
+    from rich.markup import escape
+
+    colour = {"typo": "bold red", "hint": "yellow"}
+    for f in findings:
+        console.print(
+            f"[bold]{escape(name)}:{f.line}:{f.col}:[/] [{colour[f.level]}]{f.level}[/] "
+            f"{escape(f.wrong)} → [bold]{escape(f.right)}[/] ({escape(f.why)})",
+            soft_wrap=True,
+        )
+
+
+@cli.command()
 @click.argument("text")
 @DB_OPTION
 @JSON_OPTION

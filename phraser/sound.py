@@ -6,9 +6,10 @@ phrase's pinyin and a character → readings table, so a query needs no pypinyin
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable
-from itertools import product
+from itertools import islice, product
 
 #: Initials and finals that drafters (and input methods) confuse: zh/z, ch/c, sh/s, n/l,
 #: en/eng, in/ing, an/ang. Tones are ignored throughout.
@@ -22,8 +23,12 @@ def plain(syllable: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@functools.cache
 def fuzzy(syllable: str) -> str:
-    """The syllable with confusable initials and finals folded together (ling → lin)."""
+    """The syllable with confusable initials and finals folded together (ling → lin).
+
+    Cached: a few hundred syllables, asked for once per character of every window.
+    """
     syllable = syllable.replace("v", "u")
     for long, short in _INITIALS:
         if syllable.startswith(long):
@@ -35,13 +40,15 @@ def fuzzy(syllable: str) -> str:
     return syllable
 
 
-def sound_keys(readings: list[list[str]], *, limit: int = 16) -> Iterable[tuple[str, ...]]:
-    """Fuzzy sound keys of a character sequence, one reading per character (capped)."""
-    options = [sorted({fuzzy(r) for r in rs}) or ["?"] for rs in readings]
-    for i, key in enumerate(product(*options)):
-        if i >= limit:
-            return
-        yield key
+def folded(readings: list[str]) -> list[str]:
+    """A character's readings folded, distinct and sorted; ["?"] when it has none."""
+    return sorted({fuzzy(r) for r in readings}) or ["?"]
+
+
+def sound_keys(options: list[list[str]], *, limit: int = 16) -> Iterable[tuple[str, ...]]:
+    """Fuzzy sound keys of a character sequence, one folded reading per character (capped);
+    `options` holds each character's `folded` readings."""
+    return islice(product(*options), limit)
 
 
 def char_readings() -> dict[str, str]:

@@ -140,30 +140,33 @@ def decode(data: bytes) -> tuple[str, str]:
     raise ReadError("not UTF-8, GBK/GB18030 or UTF-16 text")
 
 
-def read_docx(path: Path) -> str:
-    """Paragraphs and table cells of a .docx, one per line, in document order.
-
-    A merged cell spans several grid positions but is read once.
-    """
+def open_docx(path: Path):
+    """The python-docx Document of a .docx, or ReadError saying why it cannot be read."""
     import zipfile
 
     import docx
     from docx.opc.exceptions import PackageNotFoundError
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
 
     try:
-        document = docx.Document(str(path))
+        return docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise ReadError(f"not a readable .docx ({exc.__class__.__name__})") from None
     except Exception as exc:  # lxml parse errors inside a damaged package
         raise ReadError(f"not a readable .docx ({exc.__class__.__name__})") from None
-    lines: list[str] = []
 
-    def walk(container) -> None:
+
+def docx_paragraphs(document) -> Iterator:
+    """Paragraphs of a .docx, table cells included, in document order.
+
+    A merged cell spans several grid positions but is read once.
+    """
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    def walk(container) -> Iterator:
         for block in container.iter_inner_content():
             if isinstance(block, Paragraph):
-                lines.append(block.text)
+                yield block
             elif isinstance(block, Table):
                 seen: list = []  # the cells' XML elements, kept alive so identity holds
                 for row in block.rows:
@@ -171,10 +174,14 @@ def read_docx(path: Path) -> str:
                         if any(cell._tc is tc for tc in seen):
                             continue
                         seen.append(cell._tc)
-                        walk(cell)
+                        yield from walk(cell)
 
-    walk(document)
-    return "\n".join(lines)
+    return walk(document)
+
+
+def read_docx(path: Path) -> str:
+    """Paragraphs and table cells of a .docx, one per line, in document order."""
+    return "\n".join(p.text for p in docx_paragraphs(open_docx(path)))
 
 
 def read_document(path: Path) -> Document:

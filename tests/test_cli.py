@@ -16,7 +16,7 @@ from cli import cli
 from phraser import __version__
 from phraser.bank import SCHEMA_VERSION
 
-COMMANDS = ("build", "suggest", "show", "search", "export", "stats")
+COMMANDS = ("build", "suggest", "check", "show", "search", "export", "stats")
 SUMMARY = re.compile(
     r"^built (?P<bank>.+): (?P<documents>\d+) documents, (?P<characters>[\d,]+) characters → "
     r"(?P<phrases>[\d,]+) phrases, (?P<templates>[\d,]+) templates, (?P<pairs>[\d,]+) pairs "

@@ -5,7 +5,7 @@ Each matcher is `(query, index) -> list[Suggestion]`; `rank` merges them into on
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass
@@ -16,7 +16,9 @@ class Suggestion:
     kind: what the entry is (phrase | template);
     match: how it was found (exact | fuzzy | template | companion);
     score: confidence in 0..1, comparable across matchers;
-    why: one short reason; rewrite: the user's sentence with the entry applied.
+    why: one short reason; rewrite: the user's sentence with the entry applied;
+    span: (start, end) of the query's characters the rewrite replaces, for callers that
+    point into the text (`check`); not part of the JSON contract.
     """
 
     text: str
@@ -25,6 +27,7 @@ class Suggestion:
     score: float
     why: str
     rewrite: str | None = None
+    span: tuple[int, int] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         self.score = max(0.0, min(1.0, self.score))
@@ -32,6 +35,7 @@ class Suggestion:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["score"] = round(self.score, 4)
+        del d["span"]
         if d["rewrite"] is None:
             del d["rewrite"]
         return d

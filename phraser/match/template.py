@@ -68,5 +68,6 @@ def match(query: str, index: Index) -> list[Suggestion]:
         # A connector fixed (作为 → 为) is a correction, as sure as a typo fix.
         score = (0.78 + 0.12 * t.quality) * sim + (0.1 if fixed and sim > 0.9 else 0.0)
         why = f"fits {t.text} with 「{filler}」" + (f" ({fixed})" if fixed else "")
-        out.append(Suggestion(t.text, "template", "template", score, why, rewrite))
+        span = (i, i + len(t.prefix) + end)
+        out.append(Suggestion(t.text, "template", "template", score, why, rewrite, span))
     return out

@@ -9,8 +9,8 @@ characters: one character replaced (a look-alike or a mistype), one missing, one
 from __future__ import annotations
 
 from ..index import Index
-from ..sound import plain, sound_keys
-from ..text import HAN_CHAR
+from ..sound import folded, plain, sound_keys
+from ..text import HAN_CHAR, HAN_RUN
 from . import Suggestion
 from .exact import spans
 
@@ -20,11 +20,12 @@ def _fix(window: str, text: str) -> str:
 
 
 def _windows(query: str, lengths: tuple[int, ...]):
+    """(offset, window) of every run of `size` Han characters, by size then offset."""
+    runs = [(m.start(), m.end()) for m in HAN_RUN.finditer(query)]
     for size in lengths:
-        for i in range(len(query) - size + 1):
-            w = query[i : i + size]
-            if all(HAN_CHAR.match(c) for c in w):
-                yield i, w
+        for a, b in runs:
+            for i in range(a, b - size + 1):
+                yield i, query[i : i + size]
 
 
 def _inside_phrase(query: str, index: Index) -> list[tuple[int, int]]:
@@ -51,17 +52,31 @@ def match(query: str, index: Index) -> list[Suggestion]:
     """Sound-alike slips anywhere a phrase could stand; other slips (a character off,
     missing or doubled) only where the window is a clause of its own: inside running text
     those are mostly a different, correct phrase (调控和监督 is not 调控和监管 mistyped)."""
-    out: list[Suggestion] = []
     known = _inside_phrase(query, index)
+    return _substituted(query, index, known, masks=True) + _missing_or_doubled(query, index, known)
+
+
+def sound_alikes(query: str, index: Index) -> list[Suggestion]:
+    """Only the sound-alike slips (狠抓落失 → 狠抓落实): the one kind of slip that running
+    text rarely produces by chance, so the one a proofreader can flag on its own."""
+    return _substituted(query, index, _inside_phrase(query, index), masks=False)
+
+
+def _substituted(
+    query: str, index: Index, known: list[tuple[int, int]], *, masks: bool
+) -> list[Suggestion]:
+    """One character replaced: by a sound-alike, or (`masks`) by any character."""
+    out: list[Suggestion] = []
     lengths = tuple(n for n in index.lengths if n >= 3)
     readings = index.readings("".join({c for c in query if HAN_CHAR.match(c)}))
+    options = {c: folded(rs) for c, rs in readings.items()}
     by_sound, by_mask = index.by_sound, index.by_mask
     for i, w in _windows(query, lengths):
         if w in index.phrases or not _plausible(query, i, len(w), known):
             continue
         found: dict[str, tuple[float, str]] = {}
         wr = [readings.get(c, []) for c in w]
-        for key in sound_keys(wr):
+        for key in sound_keys([options[c] for c in w]):
             for text in by_sound.get(key, ()):
                 diffs = [j for j in range(len(w)) if w[j] != text[j]]
                 if not diffs or len(diffs) > max(1, len(w) // 4):
@@ -72,20 +87,20 @@ def match(query: str, index: Index) -> list[Suggestion]:
                 conf = (0.93 if same else 0.86) - 0.04 * (len(diffs) - 1)
                 why = f"{_fix(w, text)} (pinyin {sounds}{'' if same else ', near'})"
                 found[text] = max(found.get(text, (0, "")), (conf, why))
-        for j in range(len(w) if _whole_clause(query, i, len(w)) else 0):
+        for j in range(len(w) if masks and _whole_clause(query, i, len(w)) else 0):
             for text in by_mask.get(w[:j] + "?" + w[j + 1 :], ()):
                 if text not in found:
                     found[text] = (0.72, f"{_fix(w, text)} (one character off)")
         for text, (conf, why) in found.items():
             out.append(_fixed(index, query, i, w, text, conf, why))
-    out += _missing_or_doubled(query, index, known)
     return out
 
 
 def _fixed(index: Index, query: str, i: int, old: str, new: str, conf: float, why: str):
     """A typo suggestion: `old` at `i` should read `new`; the phrase's standing adds a little."""
     rewrite = query[:i] + new + query[i + len(old) :]
-    return Suggestion(new, "phrase", "typo", conf + 0.05 * index.phrases[new].quality, why, rewrite)
+    score = conf + 0.05 * index.phrases[new].quality
+    return Suggestion(new, "phrase", "typo", score, why, rewrite, (i, i + len(old)))
 
 
 #: Characters whose absence is a style choice, not a slip (作出新的更大[的]贡献).

@@ -136,7 +136,7 @@ FORMAL_INTENSIFIERS = {
 }
 
 
-def _register(query: str, index: Index) -> list[Suggestion]:
+def register(query: str, index: Index) -> list[Suggestion]:
     """Spoken intensifier + word → the bank's formal intensifier + the same word."""
     out = []
     for spoken in SPOKEN_INTENSIFIERS:
@@ -153,9 +153,8 @@ def _register(query: str, index: Index) -> list[Suggestion]:
                 end = len(query) - len(rest) + size
                 rewrite = query[:at] + text + query[end:]
                 why = f"{spoken}→{e.words[0]} (official register)"
-                out.append(
-                    Suggestion(text, "phrase", "variant", 0.8 + 0.12 * e.quality, why, rewrite)
-                )
+                score = 0.8 + 0.12 * e.quality
+                out.append(Suggestion(text, "phrase", "variant", score, why, rewrite, (at, end)))
     return out
 
 
@@ -191,6 +190,4 @@ def match(query: str, index: Index) -> list[Suggestion]:
         rewrite = query[:start] + text + query[end:]
         out.append(Suggestion(text, "phrase", "variant", score, why, rewrite))
     found = {s.text for s in out}
-    return (
-        out + _shortened(query, index) + _scattered(query, index, found) + _register(query, index)
-    )
+    return out + _shortened(query, index) + _scattered(query, index, found) + register(query, index)
