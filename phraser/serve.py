@@ -1,10 +1,10 @@
 """`phraser serve`: a local web page for drafting, and the JSON API behind it.
 
 The API answers with the very dicts the CLI prints with `--json` (`suggest.answer`,
-`Bank.search`, `card.card`), so the page, scripts and the CLI cannot drift apart. The
-server is for one writer on one machine: it binds 127.0.0.1, refuses any other Host
-header (a page elsewhere cannot reach it through DNS rebinding), caps what a request may
-send, and the page writes every string into the DOM as text, never as markup.
+`check.check_text`, `Bank.search`, `card.card`), so the page, scripts and the CLI cannot
+drift apart. The server is for one writer on one machine: it binds 127.0.0.1, refuses
+any other Host header (a page elsewhere cannot reach it through DNS rebinding), caps what
+a request may send, and the page writes every string into the DOM as text, never markup.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import Body, FastAPI, HTTPException, Query
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict
 from . import __version__
 from .bank import Bank
 from .card import card
+from .check import check_text
 from .index import Index
 from .suggest import Suggester, answer, prepare
 
@@ -166,8 +167,11 @@ class Engine:
 
     def _open(self, db_path: Path) -> None:
         self.bank = Bank(db_path)
-        self.suggester = Suggester(Index.load(self.bank))
-        self.suggester.suggest("高度重视")  # build the lazy postings before the first request
+        self.index = Index.load(self.bank)
+        self.suggester = Suggester(self.index)
+        # Build the lazy postings and load the tokenizer now, not on the first request.
+        self.suggester.suggest("高度重视")
+        check_text("狠抓落实", self.index)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
@@ -223,6 +227,30 @@ class CardOut(BaseModel):
     examples: list[Example]
 
 
+class CheckIn(BaseModel):
+    text: str
+
+
+class FindingOut(BaseModel):
+    """line, col: 1-based (col in characters); offset: 0-based character offset in the
+    whole text; length: characters of `wrong`, which `right` replaces."""
+
+    line: int
+    col: int
+    offset: int
+    length: int
+    level: str
+    match: str
+    wrong: str
+    right: str
+    why: str
+
+
+class CheckOut(BaseModel):
+    file: str
+    findings: list[FindingOut]
+
+
 class Detail(BaseModel):
     detail: str
 
@@ -251,6 +279,13 @@ def create_app(engine: Engine, *, hosts: frozenset[str] = LOCAL_HOSTS) -> Guard:
     ) -> JSONResponse:
         """Suggestions for one sentence, as one line of `phraser suggest --json`."""
         return JSONResponse(await engine.run(lambda: answer(engine.suggester, q, top=top)))
+
+    @app.post("/api/check", response_model=CheckOut)
+    async def check(draft: Annotated[CheckIn, Body()]) -> JSONResponse:
+        """Typos and hints in a draft, as `phraser check --json -` prints them for the same
+        text on standard input (hence `"file": "-"`)."""
+        findings = await engine.run(check_text, draft.text, engine.index)
+        return JSONResponse({"file": "-", "findings": [f.to_dict() for f in findings]})
 
     @app.get("/api/search", response_model=list[SearchRow])
     async def search(

@@ -5,7 +5,9 @@ Set PHRASER_SCREENSHOT=docs/serve.png to refresh the README's screenshot.
 
 from __future__ import annotations
 
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import SMALL_DOCS, write_corpus
@@ -83,6 +85,53 @@ def page(browser, page_url):
 def type_into_draft(page, text: str) -> None:
     page.locator("#draft").click()
     page.keyboard.type(text)
+
+
+def click_on(page, locator) -> None:
+    """Click the middle of an element; for an underline, the click lands in the text area
+    above it, as a user's would."""
+    box = locator.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_a_typo_is_underlined_and_fixed_by_a_click(page, tmp_path):
+    type_into_draft(
+        page, "各级各部门要高度重视安全生产，狠抓落失。要以科学发展观作为指导，齐抓共关。"
+    )
+    typos = page.locator("#backdrop mark.typo")
+    typos.nth(1).wait_for()
+    assert [typos.nth(i).text_content() for i in range(typos.count())] == ["狠抓落失", "齐抓共关"]
+    assert page.locator("#backdrop mark.hint").first.text_content() == "以科学发展观作为指导"
+    underline = typos.first.evaluate("m => getComputedStyle(m).textDecorationLine")
+    assert underline == "underline"
+
+    click_on(page, typos.first)
+    fix = page.locator("#fix-apply")
+    fix.wait_for()
+    assert fix.text_content() == "狠抓落实"
+    fix.click()
+    page.locator("#fix").wait_for(state="hidden")
+    assert page.locator("#draft").input_value() == (
+        "各级各部门要高度重视安全生产，狠抓落实。要以科学发展观作为指导，齐抓共关。"
+    )
+
+    click_on(page, page.locator("#backdrop mark.typo").filter(has_text="齐抓共关"))
+    fix.filter(has_text="齐抓共管").wait_for()
+    assert "关→管" in page.locator("#fix-why").text_content()
+    page.locator("#suggestions li").filter(has_text="齐抓共管").first.hover()
+    page.locator("#examples mark").first.wait_for()
+    shot = tmp_path / "serve.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("PHRASER_SCREENSHOT"):
+        shutil.copyfile(shot, Path(os.environ["PHRASER_SCREENSHOT"]))
+
+    fix.click()
+    page.wait_for_function("!document.getElementById('draft').value.includes('齐抓共关')")
+    assert page.locator("#draft").input_value() == (
+        "各级各部门要高度重视安全生产，狠抓落实。要以科学发展观作为指导，齐抓共管。"
+    )
+    page.wait_for_function("document.querySelectorAll('#backdrop mark.typo').length === 0")
 
 
 def test_suggestions_follow_the_sentence_under_the_cursor(page):

@@ -133,6 +133,67 @@ def test_a_phrase_card_answers_as_show_json(server, runner, small_bank, text):
     assert entry["examples"]
 
 
+def post_json(server, path: str, payload) -> tuple[int, object]:
+    status, _, body = server.request(
+        "POST",
+        path,
+        body=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    return status, json.loads(body)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "各级各部门要高度重视，狠抓落失。\n要以科学发展观作为指导，齐抓共关。",
+        "我们非常重视安全。",
+        "<script>alert(1)</script>狠抓落失",
+        "没有问题的句子。",
+        "",
+    ],
+)
+def test_check_answers_as_check_json_on_stdin(server, small_bank, text):
+    status, answer = post_json(server, "/api/check", {"text": text})
+    assert status == 200
+    printed = subprocess.run(
+        [PHRASER, "check", "--json", "--db", str(small_bank), "-"],
+        input=text.encode(),
+        capture_output=True,
+        timeout=60,
+    )
+    assert answer == json.loads(printed.stdout)
+
+
+def test_check_points_at_the_typo_and_its_fix(server):
+    text = "各级各部门要高度重视，狠抓落失。\n要以科学发展观作为指导，齐抓共关。"
+    _, answer = post_json(server, "/api/check", {"text": text})
+    typos = [f for f in answer["findings"] if f["level"] == "typo"]
+    assert [(f["wrong"], f["right"]) for f in typos] == [
+        ("狠抓落失", "狠抓落实"),
+        ("齐抓共关", "齐抓共管"),
+    ]
+    for f in answer["findings"]:
+        assert text[f["offset"] : f["offset"] + f["length"]] == f["wrong"]
+    assert (typos[1]["line"], typos[1]["col"]) == (2, 13)
+
+
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        (b'{"text": 1}', "application/json"),
+        (b"not json", "application/json"),
+        (b'{"text": "x"}', "text/plain"),
+        (b"{}", "application/json"),
+    ],
+)
+def test_check_refuses_what_is_not_a_draft(server, body, content_type):
+    status, _, _ = server.request(
+        "POST", "/api/check", body=body, headers={"Content-Type": content_type}
+    )
+    assert status == 422
+
+
 def test_an_unknown_phrase_is_404_with_a_message(server):
     status, body = server.get_json("/api/phrases/" + quote("没有这个词", safe=""))
     assert status == 404
@@ -180,7 +241,9 @@ def test_the_page_and_its_files_are_served_from_this_server_only(server):
 def test_the_api_is_documented_and_swagger_ui_is_not_fetched_from_a_cdn(server):
     status, schema = server.get_json("/openapi.json")
     assert status == 200
-    assert {"/api/suggest", "/api/search", "/api/phrases/{text}"} <= set(schema["paths"])
+    assert {"/api/suggest", "/api/check", "/api/search", "/api/phrases/{text}"} <= set(
+        schema["paths"]
+    )
     assert schema["paths"]["/api/suggest"]["get"]["description"]
     assert server.request("GET", "/docs")[0] == 404
 

@@ -252,13 +252,6 @@
       .map((f) => (f.start >= oldEnd ? { ...f, start: f.start + delta, end: f.end + delta } : f));
   }
 
-  function replacement(f) {
-    const found = draft.value.slice(f.start, f.end);
-    return f.finding.right !== undefined && found === f.finding.match
-      ? f.finding.right
-      : found.replace(f.finding.wrong, f.finding.right);
-  }
-
   let offered = null;
 
   function offerFix() {
@@ -274,10 +267,9 @@
     const mark = backdrop.querySelector(`mark[data-i="${i}"]`);
     if (!mark) return;
     offered = f;
-    const fixed = replacement(f);
-    fixApply.textContent = fixed;
-    fixApply.title = `replace ${draft.value.slice(f.start, f.end)} with ${fixed}`;
-    fixWhy.textContent = `${f.finding.wrong}→${f.finding.right} · ${f.finding.why}`;
+    fixApply.textContent = f.finding.right;
+    fixApply.title = `replace ${f.finding.wrong} with ${f.finding.right}`;
+    fixWhy.textContent = `${f.finding.level}: ${f.finding.why}`;
     const box = $("editor").getBoundingClientRect();
     const rect = mark.getClientRects()[0] || mark.getBoundingClientRect();
     fixBox.style.left = `${Math.max(0, rect.left - box.left)}px`;
@@ -293,10 +285,10 @@
   fixApply.addEventListener("click", () => {
     const f = offered;
     hideFix();
-    if (!f) return;
-    const fixed = replacement(f);
+    // A finding whose span no longer holds its wrong text is not forced (as apply_fixes).
+    if (!f || draft.value.slice(f.start, f.end) !== f.finding.wrong) return;
     findings = findings.filter((g) => g !== f);
-    replaceRange(f.start, f.end, fixed);
+    replaceRange(f.start, f.end, f.finding.right);
   });
 
   // -- examples on hover -----------------------------------------------------------------
@@ -344,13 +336,15 @@
     if (!paragraphs.length) paragraphs.push(el("p", "", "no examples in the corpus"));
     tip.replaceChildren(...paragraphs);
     tip.hidden = false;
-    // Beside the entry: to its left in the side panel, below it under the editor.
+    // Under the entry, so that it never covers the draft; above it near the bottom.
     const rect = anchor.getBoundingClientRect();
-    const beside = rect.left - tip.offsetWidth - 10;
-    const left = beside >= 8 ? beside : Math.min(rect.left, window.innerWidth - tip.offsetWidth - 8);
-    const top = beside >= 8 ? rect.top : rect.bottom + 6;
-    tip.style.left = `${Math.max(8, left)}px`;
-    tip.style.top = `${Math.max(8, Math.min(top, window.innerHeight - tip.offsetHeight - 8))}px`;
+    tip.style.width = `${Math.max(rect.width, 320)}px`;
+    const below = rect.bottom + 4;
+    const top = below + tip.offsetHeight <= window.innerHeight - 8
+      ? below
+      : rect.top - tip.offsetHeight - 4;
+    tip.style.left = `${Math.max(8, Math.min(rect.left, window.innerWidth - tip.offsetWidth - 8))}px`;
+    tip.style.top = `${Math.max(8, top)}px`;
   }
 
   // -- search ------------------------------------------------------------------------
