@@ -210,8 +210,6 @@
       const start = unitOffset(text, f.offset);
       return { start, end: start + unitOffset(text.slice(start), f.length), finding: f };
     });
-    const typos = answer.findings.filter((f) => f.level === "typo").length;
-    say(typos ? `${typos} typo${typos > 1 ? "s" : ""}: click the underlined words` : "");
     renderBackdrop();
   }
 
@@ -231,6 +229,11 @@
     nodes.push(`${text.slice(at)}\n`);
     backdrop.replaceChildren(...nodes);
     backdrop.scrollTop = draft.scrollTop;
+    const count = (level) => findings.filter((f) => f.finding.level === level).length;
+    const plural = (n, word) => `${n} ${word}${n > 1 ? "s" : ""}`;
+    const [typos, hints] = [count("typo"), count("hint")];
+    const parts = [typos && plural(typos, "typo"), hints && plural(hints, "hint")];
+    say(typos || hints ? `${parts.filter(Boolean).join(", ")}: click the underlined words` : "");
   }
 
   // Keep underlines in place while the text around them changes.
