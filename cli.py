@@ -292,7 +292,7 @@ def suggest(
         phraser suggest --json --file drafts.txt
     """
     from phraser.index import Index
-    from phraser.suggest import Suggester, has_han, prepare
+    from phraser.suggest import Suggester, answer, has_han, prepare
 
     queries = _queries(query, file)
     if file is None and not prepare(queries[0]):
@@ -301,12 +301,11 @@ def suggest(
     suggester = Suggester(Index.load(bank, _known_tags(bank, tags)))
     console = None if as_json else _console()
     for q in queries:
+        if as_json:
+            click.echo(json.dumps(answer(suggester, q, top=top), ensure_ascii=False))
+            continue
         prepared = prepare(q)
         results = suggester.suggest(q, top=top) if prepared else []
-        if as_json:
-            row = {"query": q, "suggestions": [s.to_dict() for s in results]}
-            click.echo(json.dumps(row, ensure_ascii=False))
-            continue
         if prepared and not has_han(prepared):
             click.echo(f"phraser: no Chinese in {q!r}; nothing to suggest", err=True)
             continue
@@ -337,6 +336,116 @@ def _print_suggestions(console, query: str, results) -> None:
     if not results:
         table.add_row("", "(no suggestions)", "", "", "")
     console.print(table)
+
+
+@cli.command()
+@click.option("-k", "--top", default=5, show_default=True, type=click.IntRange(1, 20))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append each finished line to FILE.",
+)
+@click.option(
+    "--history",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="PHRASER_HISTORY",
+    help="History file [env PHRASER_HISTORY; default: per-user data dir].",
+)
+@DB_OPTION
+def draft(top: int, output: Path | None, history: Path | None, db_path: Path | None) -> None:
+    """Write in a prompt that suggests for the sentence you are typing.
+
+    Suggestions update under the line as you type; Tab or the arrow keys pick one, Enter
+    puts it in the line (a rewrite replaces the sentence), Enter again finishes the line.
+    Up recalls earlier lines, across sessions. Ctrl-C or Ctrl-D leaves.
+
+    \b
+    Example:
+        phraser draft -o 讲话稿.txt
+    """
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise click.UsageError(
+            "phraser draft needs a terminal; for piped text use `phraser suggest --file -`"
+        )
+    from phraser import draft as drafting
+    from phraser.index import Index
+    from phraser.suggest import Suggester
+
+    bank = _open_bank(db_path, build_if_missing=True)
+    suggester = Suggester(Index.load(bank))
+    suggester.suggest("高度重视")  # build the lazy postings now, not on the first keystroke
+    session = drafting.make_session(
+        suggester, top=top, history=history or drafting.default_history()
+    )
+    sink = None
+    if output is not None:
+        try:
+            out = open(output, "a", encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
+
+        def sink(line: str) -> None:
+            out.write(line + "\n")
+            out.flush()
+
+    try:
+        lines = drafting.run(session, sink)
+    finally:
+        if output is not None:
+            out.close()
+    if output is not None:
+        click.echo(f"wrote {len(lines)} lines to {output}", err=True)
+
+
+@cli.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; anything but loopback is warned about.",
+)
+@click.option("-p", "--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
+@DB_OPTION
+def serve(host: str, port: int, db_path: Path | None) -> None:
+    """Serve a drafting page and its JSON API on this machine.
+
+    The page suggests for the sentence under the cursor, underlines typos and searches
+    the bank; the API (/api/suggest, /api/check, /api/search, /api/phrases/TEXT,
+    schema at /openapi.json) answers with the shapes of the CLI's --json.
+
+    \b
+    Example:
+        phraser serve --port 8765     # then open http://127.0.0.1:8765/
+    """
+    from phraser import serve as server
+    from phraser.bank import BankError
+
+    if not server.is_local(host):
+        click.echo(
+            f"phraser: warning: listening on {host}: anyone who can reach this address "
+            "can read the bank",
+            err=True,
+        )
+    path = _db_path(db_path)
+    _open_bank(path, build_if_missing=True).close()
+    try:
+        sock = server.listen(host, port)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+        ) from None
+    try:
+        engine = server.Engine(path)
+    except BankError as exc:
+        sock.close()
+        raise click.ClickException(str(exc)) from None
+    app = server.create_app(engine, hosts=server.allowed_hosts(host))
+    click.echo(f"phraser: serving {server.url(sock)} (Ctrl-C stops)", err=True)
+    try:
+        server.serve(app, sock)
+    finally:
+        engine.close()
 
 
 @cli.command()

@@ -69,3 +69,10 @@ def _defer_to_templates(candidates: list[Suggestion]) -> list[Suggestion]:
             if c.text in prefix or c.text in suffix:
                 c.score = min(c.score, t.score - 0.01)
     return candidates
+
+
+def answer(suggester: Suggester, query: str, *, top: int = 5) -> dict:
+    """One query's answer as `suggest --json` prints it and `/api/suggest` returns it:
+    one shape for both, so a script can switch between them. A blank query gets none."""
+    results = suggester.suggest(query, top=top) if prepare(query) else []
+    return {"query": query, "suggestions": [s.to_dict() for s in results]}
