@@ -9,6 +9,7 @@ from pathlib import Path
 from . import bank
 from . import text as textmod
 from .corpus import bundled_corpus, spool
+from .curation import Curation, CurationError
 from .lexicon import gloss_rows, meaning_rows, sense_rows, thesaurus_rows
 from .mine import MineParams, Progress, mine, tokenizer
 
@@ -28,12 +29,19 @@ def build(
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> bank.BuildSummary:
-    """Mine `paths` (default: the bundled corpus) into a new bank at `db_path`."""
+    """Mine `paths` (default: the bundled corpus) into a new bank at `db_path`.
+
+    The bank's curation (its sidecar file) is re-applied: added phrases are mined
+    whatever their statistics, and pins, bans and notes are copied into the new bank."""
     params = params or MineParams()
     paths = list(paths or []) or [bundled_corpus()]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise BuildError(f"no such file or folder: {', '.join(missing)}")
+    try:
+        curation = Curation.load(db_path)
+    except CurationError as exc:
+        raise BuildError(str(exc)) from None
     start = time.perf_counter()
     db_path.parent.mkdir(parents=True, exist_ok=True)
     bank.clean_stale(db_path.parent, db_path.name)
@@ -43,7 +51,7 @@ def build(
             raise BuildError(f"no readable documents (.txt, .md, .docx) in {where}")
         if not any(textmod.HAN_CHAR.search(text) for _info, text in sp.texts()):
             raise BuildError(f"no Chinese text in {where}")
-        result = mine(sp, params, progress)
+        result = mine(sp, params, progress, extra=curation.added())
         senses = sense_rows(
             (
                 (i, st.text, st.words, [e.sentence for e in st.examples])
@@ -67,6 +75,7 @@ def build(
             glosses=glosses,
             meanings=meanings,
             meaning_idf=meaning_idf,
+            curation=curation.rows(),
         )
         return bank.BuildSummary(
             documents=len(sp.docs),

@@ -46,11 +46,17 @@ class Index:
     templates: list[TemplateEntry]
     lengths: tuple[int, ...] = ()
     bank: Bank | None = None
+    pinned: frozenset[str] = frozenset()
+    banned: frozenset[str] = frozenset()
     _readings: dict[str, list[str]] = field(default_factory=dict)
     _partners: dict[str, list[tuple[str, float, int]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, bank: Bank) -> Index:
+        """The bank's phrases and templates, less those the user banned: what is not
+        loaded cannot be matched, suggested or proposed as a fix by any matcher.
+        Percentiles are taken before banning, so a ban moves no other entry."""
+        banned = bank.marked("banned")
         rows = list(
             bank.db.execute(
                 "select id, text, count, score, pinyin, words from phrases order by score"
@@ -68,6 +74,7 @@ class Index:
                 tuple((words or "").split()),
             )
             for i, (pid, text, count, score, py, words) in enumerate(rows)
+            if text not in banned
         }
         trows = list(
             bank.db.execute(
@@ -75,9 +82,11 @@ class Index:
             )
         )
         tn = max(1, len(trows) - 1)
-        templates = [TemplateEntry(*row, i / tn) for i, row in enumerate(trows)]
+        templates = [
+            TemplateEntry(*row, i / tn) for i, row in enumerate(trows) if row[1] not in banned
+        ]
         lengths = tuple(sorted({len(t) for t in phrases}, reverse=True))
-        return cls(phrases, templates, lengths, bank)
+        return cls(phrases, templates, lengths, bank, bank.marked("pinned"), banned)
 
     def partners(self, text: str) -> list[tuple[str, float, int]]:
         """(partner, score, count) of a phrase's companions, best first, looked up in the
