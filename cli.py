@@ -331,7 +331,7 @@ def _print_suggestions(console, query: str, results) -> None:
     for col in ("#", "suggestion", "match", "score", "why"):
         table.add_column(col, overflow="fold")
     for i, s in enumerate(results, start=1):
-        why = s.why + (f" → {s.rewrite}" if s.rewrite else "")
+        why = ("pinned; " if s.pinned else "") + s.why + (f" → {s.rewrite}" if s.rewrite else "")
         table.add_row(str(i), f"[bold]{s.text}[/]", s.match, f"{s.score:.2f}", why)
     if not results:
         table.add_row("", "(no suggestions)", "", "", "")
@@ -601,6 +601,16 @@ def _print_card(console, entry: dict) -> None:
     from rich.markup import escape
 
     console.print(f"[bold]{escape(entry['text'])}[/]  ({entry['kind']})")
+    if entry.get("banned"):
+        console.print(
+            "  [bold red]banned[/]: never suggested or exported "
+            f"(`phraser unban {escape(entry['text'])}` takes it back)"
+        )
+    for flag, what in (("pinned", "ranks first when it matches"), ("added", "added by hand")):
+        if entry.get(flag):
+            console.print(f"  [bold]{flag}[/]: {what}")
+    if entry.get("note"):
+        console.print(f"  note           {escape(entry['note'])}")
     for key in (
         "count",
         "documents",
@@ -611,7 +621,7 @@ def _print_card(console, entry: dict) -> None:
         "right_entropy",
         "dispersion",
     ):
-        if key in entry:
+        if entry.get(key) is not None:
             console.print(f"  {key:<14} {entry[key]}")
     if entry.get("examples"):
         console.print("examples:")
@@ -694,9 +704,10 @@ def search(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "json", "jsonl", "md"]),
+    type=click.Choice(["csv", "json", "jsonl", "md", "xlsx", "jieba"]),
     default="csv",
     show_default=True,
+    help="jieba: a user dictionary (word freq tag) of the phrases; xlsx needs -o.",
 )
 @click.option(
     "--kind",
@@ -708,6 +719,7 @@ def search(
 @click.option(
     "--min-count", default=0, type=click.IntRange(0), help="Only entries seen this often."
 )
+@click.option("--pinned", is_flag=True, help="Only the entries you pinned.")
 @click.option(
     "-o",
     "--output",
@@ -720,30 +732,319 @@ def export(
     fmt: str,
     kinds: tuple[str, ...],
     min_count: int,
+    pinned: bool,
     output: Path | None,
     db_path: Path | None,
     tags: tuple[str, ...],
 ) -> None:
-    """Export the bank as CSV, JSON, JSON Lines or Markdown.
+    """Export the bank as CSV, JSON, JSON Lines, Markdown, xlsx or a jieba dictionary.
+
+    Banned entries are never exported. Columns: text, kind, count, documents, score,
+    examples, companions, fillers, note, pinned, added.
 
     \b
     Example:
         phraser export --format jsonl --kind phrase --min-count 3 -o phrases.jsonl
+        phraser export --format xlsx -o bank.xlsx
+        phraser export --format jieba -o userdict.txt   # jieba.load_userdict(...)
     """
     from phraser import export as exporter
+    from phraser.bank import ExportFilter
 
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("--format xlsx writes a workbook: give it a file with -o")
     bank = _open_bank(db_path)
-    rows = bank.export_rows(
-        set(kinds or ("phrase", "template", "pair")), min_count, tags=_known_tags(bank, tags)
+    if fmt == "jieba":
+        kinds = ("phrase",)
+    where = ExportFilter(
+        frozenset(kinds or ("phrase", "template", "pair")),
+        min_count,
+        pinned,
+        _known_tags(bank, tags),
     )
+    rows = bank.export_rows(where)
+    options = {}
+    if fmt == "jieba":
+        options = {"idioms": bank.idioms()}
     if output is None:
-        n = exporter.write(rows, fmt, sys.stdout)
-    else:
-        tmp = output.with_name(f".{output.name}.tmp")
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            n = exporter.write(rows, fmt, f)
+        n = exporter.write(rows, fmt, sys.stdout, **options)
+        return
+    tmp = output.with_name(f".{output.name}.tmp")
+    try:
+        if fmt == "xlsx":
+            n = exporter.write_xlsx(rows, tmp)
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="") as f:
+                n = exporter.write(rows, fmt, f, **options)
         tmp.replace(output)
-        click.echo(f"wrote {n:,} entries to {output}", err=True)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    click.echo(f"wrote {n:,} entries to {output}", err=True)
+
+
+@cli.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@DB_OPTION
+def import_(file: Path, db_path: Path | None) -> None:
+    """Read curation back from FILE: an export (.csv, .json, .jsonl, .xlsx) or a
+    curation sidecar (.curation.json).
+
+    Each row's pinned, banned, added and note columns become that entry's curation;
+    columns the file lacks, and entries it does not list, are left as they were.
+
+    \b
+    Example:
+        phraser export --format xlsx -o bank.xlsx    # curate it in a spreadsheet…
+        phraser import bank.xlsx                     # …and bring the edits back
+    """
+    from phraser import curation
+    from phraser.export import read_curation
+
+    path = _db_path(db_path)
+    _open_bank(db_path).close()
+    try:
+        updates = read_curation(file)
+        changed, skipped = curation.merge(path, updates)
+    except (ValueError, curation.CurationError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for text in skipped[:5]:
+        click.echo(f"phraser: warning: 「{text}」 is not in the bank; skipped", err=True)
+    if len(skipped) > 5:
+        click.echo(f"phraser: warning: {len(skipped) - 5} more not in the bank", err=True)
+    click.echo(f"imported {file}: {len(updates):,} rows, {changed:,} entries changed")
+
+
+def _curate(action, db_path: Path | None, *args) -> None:
+    """Run one curation edit, printing what it did or one line saying why not."""
+    from phraser.bank import BankError
+    from phraser.curation import CurationError
+
+    try:
+        click.echo(action(_db_path(db_path), *args))
+    except (CurationError, BankError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@cli.command()
+@click.argument("text")
+@DB_OPTION
+def pin(text: str, db_path: Path | None) -> None:
+    """Pin TEXT: it ranks first among the suggestions whenever it matches.
+
+    Curation is kept beside the bank (bank.curation.json) and survives every rebuild.
+
+    \b
+    Example:
+        phraser pin 高度重视
+    """
+    from phraser import curation
+
+    _curate(curation.pin, db_path, text)
+
+
+@cli.command()
+@click.argument("text")
+@DB_OPTION
+def unpin(text: str, db_path: Path | None) -> None:
+    """Take back `phraser pin TEXT`.
+
+    \b
+    Example:
+        phraser unpin 高度重视
+    """
+    from phraser import curation
+
+    _curate(curation.unpin, db_path, text)
+
+
+@cli.command()
+@click.argument("text")
+@DB_OPTION
+def ban(text: str, db_path: Path | None) -> None:
+    """Ban TEXT: never suggested, searched, proposed as a fix or exported.
+
+    \b
+    Example:
+        phraser ban 发展的重大
+    """
+    from phraser import curation
+
+    _curate(curation.ban, db_path, text)
+
+
+@cli.command()
+@click.argument("text")
+@DB_OPTION
+def unban(text: str, db_path: Path | None) -> None:
+    """Take back `phraser ban TEXT`.
+
+    \b
+    Example:
+        phraser unban 发展的重大
+    """
+    from phraser import curation
+
+    _curate(curation.unban, db_path, text)
+
+
+@cli.command(name="add-phrase")
+@click.argument("text")
+@click.option("--note", "note_text", default="", help="A note to keep with it.")
+@DB_OPTION
+def add_phrase(text: str, note_text: str, db_path: Path | None) -> None:
+    """Add TEXT to the bank as a phrase: matched and suggested like a mined one, and
+    kept by every rebuild however rarely the corpus uses it.
+
+    \b
+    Example:
+        phraser add-phrase 新质生产力 --note 2024年起常用
+    """
+    from phraser import curation
+
+    _curate(curation.add_phrase, db_path, text, note_text)
+
+
+@cli.command(name="remove-phrase")
+@click.argument("text")
+@DB_OPTION
+def remove_phrase(text: str, db_path: Path | None) -> None:
+    """Take back `phraser add-phrase TEXT` (a mined phrase of that text stays).
+
+    \b
+    Example:
+        phraser remove-phrase 新质生产力
+    """
+    from phraser import curation
+
+    _curate(curation.remove_phrase, db_path, text)
+
+
+@cli.command()
+@click.argument("text")
+@click.argument("words", nargs=-1, required=True)
+@DB_OPTION
+def note(text: str, words: tuple[str, ...], db_path: Path | None) -> None:
+    """Keep a note with TEXT (shown by `show`, exports and Datasette).
+
+    \b
+    Example:
+        phraser note 齐抓共管 多用于部署工作的结尾
+    """
+    from phraser import curation
+
+    _curate(curation.note, db_path, text, " ".join(words))
+
+
+@cli.command()
+@click.argument("text")
+@DB_OPTION
+def unnote(text: str, db_path: Path | None) -> None:
+    """Remove the note of TEXT.
+
+    \b
+    Example:
+        phraser unnote 齐抓共管
+    """
+    from phraser import curation
+
+    _curate(curation.unnote, db_path, text)
+
+
+@cli.command(name="curation")
+@DB_OPTION
+@JSON_OPTION
+def curation_(db_path: Path | None, as_json: bool) -> None:
+    """List what you pinned, banned, added and noted.
+
+    \b
+    Example:
+        phraser curation --json
+    """
+    from phraser.curation import Curation, CurationError
+
+    path = _db_path(db_path)
+    try:
+        marks = Curation.load(path).marks
+    except CurationError as exc:
+        raise click.ClickException(str(exc)) from None
+    rows = [marks[t].to_json() for t in sorted(marks)]
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo(f"phraser: nothing curated for {path}", err=True)
+        return
+    from rich.table import Table
+
+    table = Table(show_edge=False, pad_edge=False)
+    for col in ("text", "curation", "note"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        flags = " ".join(f for f in ("pinned", "banned", "added") if row.get(f))
+        table.add_row(row["text"], flags, row.get("note", ""))
+    _console().print(table)
+
+
+@cli.command()
+@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-n", "--limit", default=20, show_default=True, type=click.IntRange(1), help="Rows per list."
+)
+@JSON_OPTION
+def diff(old: Path, new: Path, limit: int, as_json: bool) -> None:
+    """What a rebuild changed between bank OLD and bank NEW: entries added, dropped, and
+    re-ranked (rank among their kind at least doubled or halved).
+
+    \b
+    Example:
+        cp bank.sqlite old.sqlite && phraser build ~/公文/ && phraser diff old.sqlite bank.sqlite
+    """
+    from phraser.diff import DiffError
+    from phraser.diff import diff as compare
+
+    try:
+        result = compare(old, new)
+    except DiffError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    console = _console()
+    click.echo(
+        f"{old} → {new}: {result.old_entries:,} → {result.new_entries:,} entries; "
+        f"{len(result.added):,} added, {len(result.dropped):,} dropped, "
+        f"{len(result.reranked):,} re-ranked"
+    )
+
+    def num(x) -> str:
+        return "" if x is None else f"{x:,}"
+
+    for title, changes in (
+        ("added", result.added),
+        ("dropped", result.dropped),
+        ("re-ranked", result.reranked),
+    ):
+        if not changes:
+            continue
+        shown = changes[:limit]
+        more = f" (first {limit} of {len(changes):,})" if len(changes) > limit else ""
+        table = Table(title=f"{title}{more}", title_justify="left", show_edge=False, pad_edge=False)
+        for col in ("text", "kind", "rank", "count", "score"):
+            table.add_column(col)
+        for c in shown:
+            rank = f"{num(c.old_rank)} → {num(c.new_rank)}" if title == "re-ranked" else ""
+            if title != "re-ranked":
+                rank = num(c.new_rank if title == "added" else c.old_rank)
+            count = num(c.new_count if c.new_count is not None else c.old_count)
+            score = c.new_score if c.new_score is not None else c.old_score
+            table.add_row(c.text, c.kind, rank, count, f"{score:.2f}")
+        console.print(table)
 
 
 @cli.command()

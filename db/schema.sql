@@ -4,6 +4,14 @@ CREATE TABLE "chars" (
    "readings" TEXT,
    "simplified" TEXT
 );
+CREATE TABLE "curation" (
+   "text" TEXT PRIMARY KEY,
+   "kind" TEXT,
+   "pinned" INTEGER,
+   "banned" INTEGER,
+   "added" INTEGER,
+   "note" TEXT
+);
 CREATE TABLE "document_tags" (
    "doc_id" INTEGER REFERENCES "documents"("id"),
    "tag" TEXT,

@@ -22,7 +22,7 @@ from .corpus import DocInfo, Spool
 from .mine import Example, MineParams, MineResult
 from .text import simplified_forms, slot_marks
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 EXAMPLE_CHARS = 120
 REQUIRED_TABLES = {
     "meta",
@@ -41,7 +41,10 @@ REQUIRED_TABLES = {
     "texts",
     "document_tags",
     "entry_documents",
+    "curation",
 }
+#: Rows of the bank's `curation` table (and of the sidecar file it is copied from).
+CURATION_COLUMNS = ("text", "kind", "pinned", "banned", "added", "note")
 
 
 class BankError(Exception):
@@ -137,6 +140,10 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         foreign_keys=[("phrase_id", "phrases", "id")],
     )
     db["meaning_idf"].create({"char": str, "idf": float}, pk="char")
+    db["curation"].create(
+        {"text": str, "kind": str, "pinned": int, "banned": int, "added": int, "note": str},
+        pk="text",
+    )
     db["templates"].create(
         {
             "id": int,
@@ -249,8 +256,12 @@ def write(
     glosses: Iterable[dict] = (),
     meanings: Iterable[dict] = (),
     meaning_idf: Iterable[dict] = (),
+    curation: Iterable[dict] = (),
 ) -> None:
-    """Write a mined result as a bank at `path`, atomically (temp file + rename)."""
+    """Write a mined result as a bank at `path`, atomically (temp file + rename).
+
+    `curation` rows (the user's pins, bans, notes and added phrases, kept in a sidecar
+    file) are copied in before the rename, so a new bank never appears without them."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
@@ -266,6 +277,7 @@ def write(
             _bulk(db, "glosses", glosses)
             _bulk(db, "meanings", meanings)
             _bulk(db, "meaning_idf", meaning_idf)
+            _bulk(db, "curation", curation)
         db["examples"].enable_fts(["sentence"], tokenize="trigram")
         db.execute("ANALYZE")
         db.conn.commit()
@@ -622,18 +634,22 @@ class Bank:
     def companions(self, phrase_id: int, limit: int = 10) -> list[dict]:
         return list(
             self.db.query(
-                """select case when a_id = :id then b else a end as text, count, score
-                from pairs where a_id = :id or b_id = :id
+                f"""select * from (
+                    select case when a_id = :id then b else a end as text, count, score
+                    from pairs where a_id = :id or b_id = :id
+                ) where text not in ({BANNED})
                 order by score * count desc, count desc limit :limit""",
                 {"id": phrase_id, "limit": limit},
             )
         )
 
     def partner_rows(self, phrase_id: int) -> list[tuple[str, float, int]]:
-        """(partner text, score, count) of every pair the phrase is in."""
+        """(partner text, score, count) of every pair the phrase is in, banned partners left out."""
         return self.db.execute(
-            """select case when a_id = :id then b else a end, score, count
-            from pairs where a_id = :id or b_id = :id""",
+            f"""select * from (
+                select case when a_id = :id then b else a end as text, score, count
+                from pairs where a_id = :id or b_id = :id
+            ) where text not in ({BANNED})""",
             {"id": phrase_id},
         ).fetchall()
 
@@ -666,18 +682,19 @@ class Bank:
         tags = list(tags)
         glob = slot_marks(pattern, "*").replace("[", "[[]")
         rows = self.db.query(
-            """select text, kind, count, score, eid from (
-                select text, 'phrase' as kind, count, score, id as eid from phrases
-                where text glob :g
+            f"""select text, kind, count, score, eid from (
+                select text, 'phrase' as kind, count, score, id as eid, text as entry
+                from phrases where text glob :g
                 union all
-                select text, 'template' as kind, count, score, id as eid from templates
-                where text glob :g
+                select text, 'template' as kind, count, score, id as eid, text as entry
+                from templates where text glob :g
                 union all
                 select t.prefix || f.filler || t.suffix as text, 'filled' as kind,
-                    f.count as count, t.score as score, t.id as eid
+                    f.count as count, t.score as score, t.id as eid, t.text as entry
                 from fillers f join templates t on t.id = f.template_id
                 where t.prefix || f.filler || t.suffix glob :g
-            ) order by count desc, score desc, text limit :limit""",
+            ) where entry not in ({BANNED})
+            order by count desc, score desc, text limit :limit""",
             {"g": glob, "limit": -1 if tags else limit},
         )
         if tags:
@@ -714,70 +731,129 @@ class Bank:
             "build_seconds": float(meta.get("build_seconds", 0)),
         }
 
-    def export_rows(
-        self, kinds: set[str], min_count: int = 0, tags: Iterable[str] = ()
-    ) -> Iterator[dict]:
-        """Every entry as a flat row: text, kind, count, documents, score, examples, extras.
+    def export_rows(self, where: ExportFilter | None = None) -> Iterator[dict]:
+        """Every entry `where` keeps as a flat row (the columns of `export.COLUMNS`).
 
-        With `tags`, only entries found in documents carrying one of them (a pair, when
-        both its phrases are)."""
-        tags = list(tags)
-        phrases = self.tagged_entries("phrase", tags) if tags else None
-        templates = self.tagged_entries("template", tags) if tags else None
-        if "phrase" in kinds:
+        Banned entries are never exported, nor pairs with a banned side, nor banned
+        partners among a phrase's companions."""
+        where = where or ExportFilter()
+        tagged = {
+            kind: self.tagged_entries(kind, where.tags) if where.tags else None
+            for kind in ("phrase", "template")
+        }
+        curated = "left join curation c on c.text = e.text"
+        keep = "e.count >= :min and coalesce(c.banned, 0) = 0"
+        if where.pinned:
+            keep += " and c.pinned = 1"
+        args = {"min": where.min_count}
+        if "phrase" in where.kinds:
             for row in self.db.query(
-                "select id, text, count, doc_count, score from phrases "
-                "where count >= ? order by score desc, text",
-                [min_count],
+                f"""select e.id, e.text, e.count, e.doc_count, e.score, c.note, c.pinned, c.added
+                from phrases e {curated} where {keep} order by e.score desc, e.text""",
+                args,
             ):
-                if phrases is not None and row["id"] not in phrases:
+                if tagged["phrase"] is not None and row["id"] not in tagged["phrase"]:
                     continue
-                yield {
-                    "text": row["text"],
-                    "kind": "phrase",
-                    "count": row["count"],
-                    "documents": row["doc_count"],
-                    "score": row["score"],
-                    "companions": [c["text"] for c in self.companions(row["id"], 5)],
-                    "fillers": [],
-                    "examples": [e["sentence"] for e in self.examples("phrase", row["id"], 2)],
-                }
-        if "template" in kinds:
+                yield _export_row(
+                    row,
+                    "phrase",
+                    examples=[e["sentence"] for e in self.examples("phrase", row["id"], 2)],
+                    companions=[c["text"] for c in self.companions(row["id"], 5)],
+                )
+        if "template" in where.kinds:
             for row in self.db.query(
-                "select id, text, count, doc_count, score from templates "
-                "where count >= ? order by score desc, text",
-                [min_count],
+                f"""select e.id, e.text, e.count, e.doc_count, e.score, c.note, c.pinned, c.added
+                from templates e {curated} where {keep} order by e.score desc, e.text""",
+                args,
             ):
-                if templates is not None and row["id"] not in templates:
+                if tagged["template"] is not None and row["id"] not in tagged["template"]:
                     continue
-                yield {
-                    "text": row["text"],
-                    "kind": "template",
-                    "count": row["count"],
-                    "documents": row["doc_count"],
-                    "score": row["score"],
-                    "companions": [],
-                    "fillers": [f["filler"] for f in self.fillers(row["id"], 5)],
-                    "examples": [e["sentence"] for e in self.examples("template", row["id"], 2)],
-                }
-        if "pair" in kinds:
+                yield _export_row(
+                    row,
+                    "template",
+                    examples=[e["sentence"] for e in self.examples("template", row["id"], 2)],
+                    fillers=[f["filler"] for f in self.fillers(row["id"], 5)],
+                )
+        if "pair" in where.kinds and not where.pinned:
             for row in self.db.query(
-                "select id, a_id, b_id, a, b, count, score from pairs where count >= ? "
-                "order by score * count desc, a",
-                [min_count],
+                f"""select id, a_id, b_id, a, b, count, score from pairs e
+                where count >= :min and a not in ({BANNED}) and b not in ({BANNED})
+                order by score * count desc, a""",
+                args,
             ):
-                if phrases is not None and not {row["a_id"], row["b_id"]} <= phrases:
+                sides = {row["a_id"], row["b_id"]}
+                if tagged["phrase"] is not None and not sides <= tagged["phrase"]:
                     continue
-                yield {
-                    "text": f"{row['a']}、{row['b']}",
-                    "kind": "pair",
-                    "count": row["count"],
-                    "documents": None,
-                    "score": row["score"],
-                    "companions": [row["a"], row["b"]],
-                    "fillers": [],
-                    "examples": [e["sentence"] for e in self.examples("pair", row["id"], 2)],
-                }
+                yield _export_row(
+                    {**row, "text": f"{row['a']}、{row['b']}", "doc_count": None},
+                    "pair",
+                    examples=[e["sentence"] for e in self.examples("pair", row["id"], 2)],
+                    companions=[row["a"], row["b"]],
+                )
+
+    # -- curation ---------------------------------------------------------------------
+
+    def curation(self, text: str) -> dict | None:
+        """The user's marks on `text` (pinned, banned, added, note), or None."""
+        rows = list(self.db.query("select * from curation where text = ?", [text]))
+        return rows[0] if rows else None
+
+    def curated(self) -> list[dict]:
+        """Every curation row, by text."""
+        return list(self.db.query("select * from curation order by text"))
+
+    def idioms(self) -> frozenset[str]:
+        """The phrases the idiom dictionary explains."""
+        return frozenset(
+            t
+            for (t,) in self.db.execute(
+                "select p.text from glosses g join phrases p on p.id = g.phrase_id"
+            )
+        )
+
+    def marked(self, flag: str) -> frozenset[str]:
+        """Texts with `flag` ('pinned' or 'banned') set."""
+        if flag not in ("pinned", "banned"):
+            raise ValueError(flag)
+        return frozenset(t for (t,) in self.db.execute(f"select text from curation where {flag}"))
+
+
+#: The texts the user banned, as a subquery.
+BANNED = "select text from curation where banned"
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """Which entries an export keeps."""
+
+    kinds: frozenset[str] = frozenset({"phrase", "template", "pair"})
+    min_count: int = 0
+    pinned: bool = False
+    #: Only entries found in documents carrying one of these tags (a pair: both sides).
+    tags: tuple[str, ...] = ()
+
+
+def _export_row(
+    row: dict,
+    kind: str,
+    *,
+    examples: list[str],
+    companions: list[str] = (),
+    fillers: list[str] = (),
+) -> dict:
+    return {
+        "text": row["text"],
+        "kind": kind,
+        "count": row["count"],
+        "documents": row["doc_count"],
+        "score": row["score"],
+        "examples": examples,
+        "companions": list(companions),
+        "fillers": list(fillers),
+        "note": row.get("note") or "",
+        "pinned": bool(row.get("pinned")),
+        "added": bool(row.get("added")),
+    }
 
 
 def schema_sql(path: Path) -> str:

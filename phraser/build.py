@@ -14,6 +14,7 @@ from pathlib import Path
 from . import bank
 from . import text as textmod
 from .corpus import DocInfo, Spool, bundled_corpus, spool
+from .curation import Curation, CurationError
 from .lexicon import gloss_rows, meaning_rows, sense_rows, thesaurus_rows
 from .mine import MineParams, Progress, mine, tokenizer
 
@@ -34,7 +35,11 @@ def build(
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> bank.BuildSummary:
-    """Mine `paths` (default: the bundled corpus) into a new bank at `db_path`."""
+    """Mine `paths` (default: the bundled corpus) into a new bank at `db_path`.
+
+    The bank's curation (its sidecar file) is re-applied, here as after `add` and
+    `remove`: added phrases are mined whatever their statistics, and pins, bans and notes
+    are copied into the new bank."""
     paths = list(paths or []) or [bundled_corpus()]
     _check_paths(paths)
     return _run(paths, db_path, params or MineParams(), tags, (), progress, warn)
@@ -107,6 +112,10 @@ def _run(
     progress: Progress | None,
     warn: Callable[[str], None] | None,
 ) -> bank.BuildSummary:
+    try:
+        curation = Curation.load(db_path)
+    except CurationError as exc:
+        raise BuildError(str(exc)) from None
     start = time.perf_counter()
     db_path.parent.mkdir(parents=True, exist_ok=True)
     bank.clean_stale(db_path.parent, db_path.name)
@@ -122,13 +131,18 @@ def _run(
             raise BuildError(f"no readable documents (.txt, .md, .html, .docx) in {where}")
         if not any(textmod.HAN_CHAR.search(text) for _info, text in sp.texts()):
             raise BuildError(f"no Chinese text in {where}")
-        return _mine_and_write(sp, db_path, params, start, progress)
+        return _mine_and_write(sp, db_path, params, start, progress, curation)
 
 
 def _mine_and_write(
-    sp: Spool, db_path: Path, params: MineParams, start: float, progress: Progress | None
+    sp: Spool,
+    db_path: Path,
+    params: MineParams,
+    start: float,
+    progress: Progress | None,
+    curation: Curation,
 ) -> bank.BuildSummary:
-    result = mine(sp, params, progress)
+    result = mine(sp, params, progress, extra=curation.added())
     senses = sense_rows(
         (
             (i, st.text, st.words, [e.sentence for e in st.examples])
@@ -152,6 +166,7 @@ def _mine_and_write(
         glosses=glosses,
         meanings=meanings,
         meaning_idf=meaning_idf,
+        curation=curation.rows(),
     )
     return bank.BuildSummary(
         documents=len(sp.docs),

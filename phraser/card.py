@@ -7,7 +7,22 @@ from .text import slot_marks
 
 
 def card(bank: Bank, text: str) -> dict | None:
-    """The card of `text` (a phrase, or a template written with …… as its slot), or None."""
+    """The card of `text` (a phrase, or a template written with …… as its slot), or None.
+
+    The user's curation (pinned, banned, added, note) is on the card when there is any."""
+    entry = _card(bank, text)
+    if entry is not None:
+        mark = bank.curation(entry["text"])
+        if mark is not None:
+            for flag in ("pinned", "banned", "added"):
+                if mark[flag]:
+                    entry[flag] = True
+            if mark["note"]:
+                entry["note"] = mark["note"]
+    return entry
+
+
+def _card(bank: Bank, text: str) -> dict | None:
     phrase = bank.phrase(text)
     if phrase is not None:
         examples = bank.examples("phrase", phrase["id"])

@@ -47,13 +47,19 @@ class Index:
     templates: list[TemplateEntry]
     lengths: tuple[int, ...] = ()
     bank: Bank | None = None
+    pinned: frozenset[str] = frozenset()
+    banned: frozenset[str] = frozenset()
     _readings: dict[str, list[str]] = field(default_factory=dict)
     _partners: dict[str, list[tuple[str, float, int]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, bank: Bank, tags: Iterable[str] = ()) -> Index:
-        """The bank's entries, or with `tags` only those found in documents carrying one."""
+        """The bank's phrases and templates, less those the user banned: what is not
+        loaded cannot be matched, suggested or proposed as a fix by any matcher.
+        Percentiles are taken before banning, so a ban moves no other entry. With `tags`,
+        only the entries found in documents carrying one of them."""
         tags = list(tags)
+        banned = bank.marked("banned")
         rows = list(
             bank.db.execute(
                 "select id, text, count, score, pinyin, words from phrases order by score"
@@ -74,6 +80,7 @@ class Index:
                 tuple((words or "").split()),
             )
             for i, (pid, text, count, score, py, words) in enumerate(rows)
+            if text not in banned
         }
         trows = list(
             bank.db.execute(
@@ -84,9 +91,11 @@ class Index:
             keep = bank.tagged_entries("template", tags)
             trows = [r for r in trows if r[0] in keep]
         tn = max(1, len(trows) - 1)
-        templates = [TemplateEntry(*row, i / tn) for i, row in enumerate(trows)]
+        templates = [
+            TemplateEntry(*row, i / tn) for i, row in enumerate(trows) if row[1] not in banned
+        ]
         lengths = tuple(sorted({len(t) for t in phrases}, reverse=True))
-        return cls(phrases, templates, lengths, bank)
+        return cls(phrases, templates, lengths, bank, bank.marked("pinned"), banned)
 
     def partners(self, text: str) -> list[tuple[str, float, int]]:
         """(partner, score, count) of a phrase's companions, best first, looked up in the

@@ -18,7 +18,7 @@ import functools
 import logging
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from . import text as textmod
@@ -141,6 +141,36 @@ def tokenizer():
     return tok
 
 
+def phrase_words(text: str, tok=None) -> tuple[str, ...]:
+    """A phrase's words, fine-grained: a long dictionary word whose halves are words
+    too is split (深化改革 → 深化·改革), so a reworded variant can find each part."""
+    tok = tok or tokenizer()
+    out: list[str] = []
+    freq = tok.FREQ
+    for w in tok.cut(text, HMM=False):
+        half = len(w) // 2
+        if len(w) >= 4 and len(w) % 2 == 0 and freq.get(w[:half]) and freq.get(w[half:]):
+            out += [w[:half], w[half:]]
+        else:
+            out.append(w)
+    return tuple(out)
+
+
+def phrase_score(
+    text: str, count: int, pmi: float, freedom: float, spread: float, aligned: float
+) -> float:
+    """log(1+count) × cohesion × freedom × dispersion^1.5 × alignment × length prior."""
+    length_prior = {2: 0.5, 3: 0.75, 4: 1.0, 5: 0.9, 6: 0.85}.get(len(text), 0.75)
+    return (
+        math.log1p(count)
+        * min(1.0, pmi / 6)
+        * (0.25 + min(1.0, freedom))
+        * spread**1.5
+        * (0.25 + 0.75 * aligned)
+        * length_prior
+    )
+
+
 def dispersion(count: int, blocks: int, total_blocks: int) -> float:
     """Blocks an item occurs in over the blocks expected if its occurrences fell at random.
 
@@ -260,10 +290,17 @@ def _item_phrase(item: str, cands: dict, idx: int, n: int) -> str | None:
 class Miner:
     """One build's mining state. Use `run()`; the passes are methods for testing."""
 
-    def __init__(self, spool: Spool, params: MineParams, progress: Progress | None = None):
+    def __init__(
+        self,
+        spool: Spool,
+        params: MineParams,
+        progress: Progress | None = None,
+        extra: Iterable[str] = (),
+    ):
         self.spool = spool
         self.p = params
         self.progress = progress
+        self.extra = list(dict.fromkeys(extra))
         self.counts: dict[str, int] = {}
         self.left: dict[str, float] = {}
         self.right: dict[str, float] = {}
@@ -362,17 +399,7 @@ class Miner:
                 self.right[g] = ri
 
     def words(self, text: str) -> tuple[str, ...]:
-        """A phrase's words, fine-grained: a long dictionary word whose halves are words
-        too is split (深化改革 → 深化·改革), so a reworded variant can find each part."""
-        out: list[str] = []
-        freq = self.tok.FREQ
-        for w in self.tok.cut(text, HMM=False):
-            half = len(w) // 2
-            if len(w) >= 4 and len(w) % 2 == 0 and freq.get(w[:half]) and freq.get(w[half:]):
-                out += [w[:half], w[half:]]
-            else:
-                out.append(w)
-        return tuple(out)
+        return phrase_words(text, self.tok)
 
     def pmi(self, g: str) -> float:
         """Cohesion: the weakest split's pointwise mutual information (凝固度)."""
@@ -430,6 +457,23 @@ class Miner:
                 if s is not None and c >= 0.7 * s.count:
                     del out[sub]
         return out
+
+    def add_extra(self, cands: dict[str, PhraseStat]) -> None:
+        """Phrases the user added join the candidates with their real counts, so the stats
+        pass measures and scores them like mined ones; no filter drops them."""
+        missing = [t for t in self.extra if t not in cands]
+        if not missing:
+            return
+        uncounted = {t: 0 for t in missing if t not in self.counts}
+        if uncounted:
+            for _info, body in self.spool.texts():
+                for t in uncounted:
+                    uncounted[t] += body.count(t)
+        for t in missing:
+            count = self.counts.get(t) or uncounted.get(t, 0)
+            pmi = self.pmi(t) if t in self.counts else 0.0
+            left, right = self.left.get(t, 0.0), self.right.get(t, 0.0)
+            cands[t] = PhraseStat(t, count, pmi, left, right, source="added")
 
     # -- pass 2: statistics --------------------------------------------------------
 
@@ -542,20 +586,19 @@ class Miner:
     # -- scoring -------------------------------------------------------------------
 
     def score_phrases(self, cands: dict[str, PhraseStat]) -> None:
-        """A stock formulation is cohesive, free at both ends, whole words, and spread out."""
+        """A stock formulation is cohesive, free at both ends, whole words, and spread out.
+
+        A phrase the user added is taken as cohesive and free (they said it is a phrase);
+        its count, spread and word alignment still come from the corpus."""
         for st in cands.values():
             st.dispersion = dispersion(st.count, st.block_count, self.blocks_total)
             # Entropy can only reach log(count): normalise so rare phrases are not punished.
-            freedom = min(st.left_entropy, st.right_entropy) / math.log(st.count + 1)
-            length_prior = {2: 0.5, 3: 0.75, 4: 1.0, 5: 0.9, 6: 0.85}.get(len(st.text), 0.75)
-            st.score = (
-                math.log1p(st.count)
-                * min(1.0, st.pmi / 6)
-                * (0.25 + min(1.0, freedom))
-                * st.dispersion**1.5
-                * (0.25 + 0.75 * st.aligned)
-                * length_prior
-            )
+            if st.source == "added":
+                pmi, freedom = 6.0, 1.0
+            else:
+                pmi = st.pmi
+                freedom = min(st.left_entropy, st.right_entropy) / math.log(st.count + 1)
+            st.score = phrase_score(st.text, st.count, pmi, freedom, st.dispersion, st.aligned)
 
     def select_templates(self, templates: dict[tuple[str, str], TemplateAcc]) -> list[TemplateStat]:
         """Keep A…B patterns with several different fillers whose pieces attract each other."""
@@ -678,9 +721,10 @@ class Miner:
     def run(self) -> MineResult:
         self.count_levels()
         cands = self.candidates()
+        self.add_extra(cands)
         template_counts = self.gather(cands)
         # Most occurrences cut through a word (出贡献 in 作出贡献): a fragment after all.
-        for g in [g for g, st in cands.items() if st.aligned <= 0.5]:
+        for g in [g for g, st in cands.items() if st.aligned <= 0.5 and st.source != "added"]:
             del cands[g]
         self.score_phrases(cands)
         templates = self.select_templates(template_counts)
@@ -694,6 +738,12 @@ class Miner:
         return MineResult(phrases, templates, pairs, self.spool.chars, self.han_chars)
 
 
-def mine(spool: Spool, params: MineParams | None = None, progress: Progress | None = None):
-    """Mine a spooled corpus; see the module docstring for the passes."""
-    return Miner(spool, params or MineParams(), progress).run()
+def mine(
+    spool: Spool,
+    params: MineParams | None = None,
+    progress: Progress | None = None,
+    extra: Iterable[str] = (),
+) -> MineResult:
+    """Mine a spooled corpus; see the module docstring for the passes. `extra` phrases
+    (added by the user) are kept whatever their statistics."""
+    return Miner(spool, params or MineParams(), progress, extra).run()

@@ -13,8 +13,13 @@ CAPPED = {"exact"}
 STRONG = 0.75
 
 
-def rank(candidates: list[Suggestion], *, top: int = 5) -> list[Suggestion]:
+def rank(
+    candidates: list[Suggestion], *, top: int = 5, pinned: frozenset[str] = frozenset()
+) -> list[Suggestion]:
     """Keep each text once (its best score), then push near-duplicates below the rest.
+
+    Entries the user pinned come first when they match at all, best first: the user
+    said they are the formulation to use.
 
     Two entries of one kind are near-duplicates when one text contains the other
     (统一思想 / 统一思想认识): the second waits until every distinct one has been shown.
@@ -26,6 +31,10 @@ def rank(candidates: list[Suggestion], *, top: int = 5) -> list[Suggestion]:
         if s.text not in best or s.score > best[s.text].score:
             best[s.text] = s
     ordered = sorted(best.values(), key=lambda s: (-s.score, len(s.text), s.text))
+    first = [s for s in ordered if s.text in pinned][:top]
+    for s in first:
+        s.pinned = True
+    ordered = [s for s in ordered if s.text not in pinned]
     shown: list[Suggestion] = []
     later: list[Suggestion] = []
     for s in ordered:
@@ -33,7 +42,7 @@ def rank(candidates: list[Suggestion], *, top: int = 5) -> list[Suggestion]:
             later.append(s)
         else:
             shown.append(s)
-    return _share((shown + later), top)
+    return first + _share((shown + later), top - len(first))
 
 
 def _share(ordered: list[Suggestion], top: int) -> list[Suggestion]:

@@ -54,7 +54,8 @@ class Suggester:
         candidates += variant.match(q, self.index)
         candidates += fuzzy.match(q, self.index)
         candidates += intent.match(q, self.index)
-        return rank(_defer_to_templates([c for c in candidates if c.text != q]), top=top)
+        kept = [c for c in candidates if c.text != q and c.text not in self.index.banned]
+        return rank(_defer_to_templates(kept), top=top, pinned=self.index.pinned)
 
 
 def _defer_to_templates(candidates: list[Suggestion]) -> list[Suggestion]:

@@ -497,6 +497,9 @@ def test_export_csv(runner, small_bank):
         "examples",
         "companions",
         "fillers",
+        "note",
+        "pinned",
+        "added",
     ]
     counts = _bank_counts(small_bank)
     assert len(rows) == sum(counts.values())
@@ -523,13 +526,16 @@ def test_export_markdown(runner, small_bank):
     result = run(runner, "export", "--db", small_bank, "--format", "md", "--kind", "pair")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    header = "| text | kind | count | documents | score | examples | companions | fillers |"
+    header = (
+        "| text | kind | count | documents | score | examples | companions | fillers "
+        "| note | pinned | added |"
+    )
     assert lines[0] == header
-    assert lines[1] == "|---|---|---|---|---|---|---|---|"
+    assert lines[1] == "|---|---|---|---|---|---|---|---|---|---|---|"
     assert len(lines) - 2 == _bank_counts(small_bank)["pair"]
     for line in lines[2:]:
         cells = re.split(r"(?<!\\)\|", line)[1:-1]
-        assert len(cells) == 8
+        assert len(cells) == 11
         assert cells[1].strip() == "pair"
 
 

@@ -18,7 +18,8 @@ class Suggestion:
     score: confidence in 0..1, comparable across matchers;
     why: one short reason; rewrite: the user's sentence with the entry applied;
     span: (start, end) of the query's characters the rewrite replaces, for callers that
-    point into the text (`check`); not part of the JSON contract.
+    point into the text (`check`); not part of the JSON contract;
+    pinned: the user pinned the entry (`rank` sets it); in the JSON only when true.
     """
 
     text: str
@@ -28,6 +29,7 @@ class Suggestion:
     why: str
     rewrite: str | None = None
     span: tuple[int, int] | None = field(default=None, compare=False)
+    pinned: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         self.score = max(0.0, min(1.0, self.score))
@@ -38,4 +40,6 @@ class Suggestion:
         del d["span"]
         if d["rewrite"] is None:
             del d["rewrite"]
+        if not d["pinned"]:
+            del d["pinned"]
         return d
