@@ -66,7 +66,7 @@ def check_text(text: str, index: Index) -> list[Finding]:
     found: list[tuple[float, Finding]] = []
     for line, col, sentence in textmod.sentences(text):
         base = starts[line - 1] + col - 1
-        typos = [s for s in typo.sound_alikes(sentence, index) if _trusted(sentence, s, index)]
+        typos = [s for s in typo.alike_slips(sentence, index) if _trusted(sentence, s, index)]
         found += _findings(typos, sentence, base, "typo")
         found += _findings(_hints(sentence, index), sentence, base, "hint")
     found = _without_overlaps(found)
