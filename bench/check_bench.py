@@ -10,11 +10,13 @@ Usage (from the repository root, with the project's virtualenv):
    official text, so every flag is a false alarm), per 10,000 characters, once with a bank
    built from the bundled corpus and once with a bank built from the reports themselves.
 2. Recall: real paragraphs (the reports and the bundled corpus) in which one occurrence of
-   a stock bank phrase gets one character replaced by a homophone or a near-homophone
-   (confusable initials/finals, tones ignored) that the corpus uses, seeded. A slip is
-   found when a typo finding covers the replaced character, and fixed first when applying
-   that finding restores the paragraph. A slip that turns the phrase into another bank
-   phrase is not drawn: the text would then be correct.
+   a stock bank phrase gets one character replaced, seeded: by a homophone or a
+   near-homophone (confusable initials/finals, tones ignored) that the corpus uses, and in
+   a second set by a look-alike from the bank's shape table (phraser/shape.py) that the
+   corpus uses; reported for each set and for both together. A slip is found when a typo
+   finding covers the replaced character, and fixed first when applying that finding
+   restores the paragraph. A slip that turns the phrase into another bank phrase is not
+   drawn: the text would then be correct.
 3. Speed: a 20,000-character draft (reports text with slips) checked with the index warm,
    median of --repeat runs.
 
@@ -104,10 +106,24 @@ def paragraphs(docs: list[textmod.Document]) -> list[str]:
     return [p for d in docs for p in d.text.split("\n") if 60 <= len(p) <= 600]
 
 
+def look_alikes(index: Index, char_counts: Counter) -> dict[str, list[str]]:
+    """Character → the common characters that look like it, from the bank's shape table
+    (phraser/shape.py: four-corner code and 拆字 decomposition), among characters the
+    corpora use ≥ COMMON_CHAR_COUNT times."""
+    rows = index.bank.db.execute("select char, alike from chars where alike is not null")
+    out: dict[str, list[str]] = defaultdict(list)
+    for wrong, rights in rows:
+        if char_counts[wrong] >= COMMON_CHAR_COUNT:
+            for right in rights:
+                out[right].append(wrong)
+    return {c: sorted(ws) for c, ws in out.items()}
+
+
 def slips(
-    index: Index, paras: list[str], alikes: dict, cases: int, seed: int
+    index: Index, paras: list[str], alikes: dict, cases: int, seed: int | str, shapes=None
 ) -> list[tuple[str, str, int, str, str]]:
-    """(original paragraph, corrupted paragraph, offset, phrase, kind), seeded."""
+    """(original paragraph, corrupted paragraph, offset, phrase, kind), seeded: a sound-alike
+    slip, or with `shapes` (character → look-alikes) a look-alike slip."""
     rng = random.Random(seed)
     stock = {t for t, e in index.phrases.items() if len(t) >= 4 and e.count >= STOCK_MIN_COUNT}
     longest = max((len(t) for t in stock), default=0)
@@ -127,15 +143,23 @@ def slips(
         if not found:
             continue
         i, phrase = rng.choice(found)
-        j = rng.randrange(len(phrase))
-        pinyin = index.phrases[phrase].pinyin
-        if len(pinyin) != len(phrase):
-            continue
-        kind = "homophone" if rng.random() < 0.7 else "near"
-        sounds = alikes.get(pinyin[j], {})
+        if shapes is not None:
+            at = [j for j in range(len(phrase)) if shapes.get(phrase[j])]
+            if not at:
+                continue
+            j, kind = rng.choice(at), "look-alike"
+            candidates = shapes[phrase[j]]
+        else:
+            j = rng.randrange(len(phrase))
+            pinyin = index.phrases[phrase].pinyin
+            if len(pinyin) != len(phrase):
+                continue
+            kind = "homophone" if rng.random() < 0.7 else "near"
+            sounds = alikes.get(pinyin[j], {})
+            candidates = sounds.get(kind) or sounds.get("homophone", [])
         options = [
             c
-            for c in sounds.get(kind) or sounds.get("homophone", [])
+            for c in candidates
             if c != phrase[j] and phrase[:j] + c + phrase[j + 1 :] not in index.phrases
         ]
         if not options:
@@ -188,9 +212,12 @@ def bench(bank_path: Path, label: str, report_docs, recall_docs, args) -> dict:
     log(f"[{label}] false alarms on the reports …")
     out["false_alarms"] = false_alarms(index, report_docs)
     counts = Counter(c for d in recall_docs for c in d.text)
-    cases = slips(index, paragraphs(recall_docs), sound_alikes(counts), args.cases, args.seed)
-    log(f"[{label}] recall on {len(cases)} seeded slips …")
-    out["recall"] = recall(index, cases)
+    paras = paragraphs(recall_docs)
+    sound = slips(index, paras, sound_alikes(counts), args.cases, args.seed)
+    shape = slips(index, paras, {}, args.cases, f"{args.seed}-shape", look_alikes(index, counts))
+    for kind, cases in (("sound", sound), ("shape", shape), ("both", sound + shape)):
+        log(f"[{label}] recall on {len(cases)} seeded slips ({kind}) …")
+        out[f"recall_{kind}"] = recall(index, cases)
     log(f"[{label}] 20,000-character draft …")
     out["speed"] = draft_speed(index, report_docs, args.repeat)
     return out
@@ -199,7 +226,7 @@ def bench(bank_path: Path, label: str, report_docs, recall_docs, args) -> dict:
 def print_report(res: dict) -> None:
     print(f"phraser check bench — seed {res['seed']}")
     for label, r in res["banks"].items():
-        fa, rc, sp = r["false_alarms"], r["recall"], r["speed"]
+        fa, sp = r["false_alarms"], r["speed"]
         print(f"\n{label} bank ({r['bank']})")
         print(
             f"  false alarms on reports   {fa['typo_flags']} typo flags in "
@@ -208,13 +235,15 @@ def print_report(res: dict) -> None:
         )
         for flag in fa["flags"][:10]:
             print(f"    {flag}")
-        print(
-            f"  seeded slips              {rc['cases']} cases: recall {rc['recall']:.1%} "
-            f"(target ≥ {TARGETS['recall']:.0%}), right fix first {rc['fix_first']:.1%} "
-            f"(target ≥ {TARGETS['fix_first']:.0%}), other flags {rc['other_flags']}"
-        )
-        for m in rc["missed"][:10]:
-            print(f"    missed {m}")
+        for kind, name in (("sound", "sound-alike"), ("shape", "look-alike"), ("both", "both")):
+            rc = r[f"recall_{kind}"]
+            print(
+                f"  seeded slips, {name:<11} {rc['cases']} cases: recall {rc['recall']:.1%} "
+                f"(target ≥ {TARGETS['recall']:.0%}), right fix first {rc['fix_first']:.1%} "
+                f"(target ≥ {TARGETS['fix_first']:.0%}), other flags {rc['other_flags']}"
+            )
+            for m in rc["missed"][:10] if kind != "both" else ():
+                print(f"    missed {m}")
         print(
             f"  20,000-char draft, warm   median {sp['median_s']:.2f} s over "
             f"{len(sp['runs'])} runs (target ≤ {TARGETS['draft_20k_s']} s)"

@@ -2,7 +2,8 @@
 CREATE TABLE "chars" (
    "char" TEXT PRIMARY KEY,
    "readings" TEXT,
-   "simplified" TEXT
+   "simplified" TEXT,
+   "alike" TEXT
 );
 CREATE TABLE "curation" (
    "text" TEXT PRIMARY KEY,

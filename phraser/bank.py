@@ -17,12 +17,12 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import sound
+from . import shape, sound
 from .corpus import DocInfo, Spool
 from .mine import Example, MineParams, MineResult
 from .text import simplified_forms, slot_marks
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 EXAMPLE_CHARS = 120
 REQUIRED_TABLES = {
     "meta",
@@ -124,7 +124,7 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"text", "count"},
     )
-    db["chars"].create({"char": str, "readings": str, "simplified": str}, pk="char")
+    db["chars"].create({"char": str, "readings": str, "simplified": str, "alike": str}, pk="char")
     db["thesaurus"].create({"word": str, "grp": int})
     db["glosses"].create(
         {"phrase_id": int, "gloss": str},
@@ -318,10 +318,14 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
     )
     readings = sound.char_readings()
     simple = simplified_forms(list(readings))
+    alike = shape.look_alikes({c for st in result.phrases for c in st.text})
     _bulk(
         db,
         "chars",
-        ({"char": c, "readings": r, "simplified": simple.get(c)} for c, r in readings.items()),
+        (
+            {"char": c, "readings": r, "simplified": simple.get(c), "alike": alike.get(c)}
+            for c, r in readings.items()
+        ),
     )
     pinyin = sound.phrase_pinyin((st.text for st in result.phrases), readings)
     ids = {}  # a phrase's id is its 1-based position in result.phrases
@@ -540,6 +544,15 @@ class Bank:
         """Toneless readings of the given characters (the bank carries pypinyin's table)."""
         rows = self._where_in("select char, readings from chars where char in ({marks})", chars)
         return {c: r.split(",") for c, r in rows}
+
+    def look_alikes(self, chars: Iterable[str]) -> dict[str, str]:
+        """The bank-phrase characters each of `chars` looks like (己 → 已巳), if any."""
+        return dict(
+            self._where_in(
+                "select char, alike from chars where char in ({marks}) and alike is not null",
+                chars,
+            )
+        )
 
     def meta(self) -> dict[str, str]:
         return {k: v for k, v in self.db.execute("select key, value from meta")}

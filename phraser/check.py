@@ -2,9 +2,10 @@
 
 The matchers were built for suggestions, where a wrong guess costs a glance; here a wrong
 flag costs the user's trust, so a finding must pass a stricter gate. A typo is a
-sound-alike slip (狠抓落失 → 狠抓落实, the input method's mistake) of one character, whose
-fix is an established bank phrase and whose corrected text reads clearly likelier than
-what was written (经济形式 reads as well as 经济形势: both are words, so it is left alone).
+sound-alike slip (狠抓落失 → 狠抓落实, the input method's mistake) or a look-alike slip
+(觉风廉政 → 党风廉政) of one character, whose fix is an established bank phrase and whose
+corrected text reads clearly likelier than what was written (经济形式 reads as well as
+经济形势: both are words, so it is left alone).
 Template misuse (以……作为指导 → 以……为指导) and spoken intensifiers (非常重视 → 高度重视)
 are hints, a level below typos: the draft is not wrong, only less official."""
 
@@ -66,7 +67,7 @@ def check_text(text: str, index: Index) -> list[Finding]:
     found: list[tuple[float, Finding]] = []
     for line, col, sentence in textmod.sentences(text):
         base = starts[line - 1] + col - 1
-        typos = [s for s in typo.sound_alikes(sentence, index) if _trusted(sentence, s, index)]
+        typos = [s for s in typo.alike_slips(sentence, index) if _trusted(sentence, s, index)]
         found += _findings(typos, sentence, base, "typo")
         found += _findings(_hints(sentence, index), sentence, base, "hint")
     found = _without_overlaps(found)
@@ -101,8 +102,8 @@ def _edit(sentence: str, s: Suggestion) -> tuple[int, int, str]:
 
 
 def _trusted(sentence: str, s: Suggestion, index: Index) -> bool:
-    """A sound-alike slip worth flagging: one character off, an established fix, and a
-    corrected text that reads clearly likelier than what was written."""
+    """A sound-alike or look-alike slip worth flagging: one character off, an established
+    fix, and a corrected text that reads clearly likelier than what was written."""
     a, b, right = _edit(sentence, s)
     diffs = [j for j in range(b - a) if sentence[a + j] != right[j]]
     if len(diffs) != 1 or index.phrases[right].count < MIN_FIX_COUNT:

@@ -51,6 +51,7 @@ class Index:
     banned: frozenset[str] = frozenset()
     _readings: dict[str, list[str]] = field(default_factory=dict)
     _partners: dict[str, list[tuple[str, float, int]]] = field(default_factory=dict)
+    _alikes: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, bank: Bank, tags: Iterable[str] = ()) -> Index:
@@ -124,6 +125,16 @@ class Index:
                 self._readings[c] = found.get(c, [])
         return {c: self._readings.get(c, []) for c in chars}
 
+    def look_alikes(self, chars: str) -> dict[str, str]:
+        """The bank-phrase characters each of `chars` looks like ("" for none), from the
+        bank's shape table, remembered across queries."""
+        missing = {c for c in chars if c not in self._alikes}
+        if missing and self.bank is not None:
+            found = self.bank.look_alikes(missing)
+            for c in missing:
+                self._alikes[c] = found.get(c, "")
+        return {c: self._alikes.get(c, "") for c in chars}
+
     @cached_property
     def vocabulary(self) -> list[Entry]:
         """The best-scored phrases, which typo, variant and fuzzy matching point to: a fix
@@ -131,6 +142,11 @@ class Index:
         characters the long tail would only slow every query down."""
         ranked = sorted(self.phrases.values(), key=lambda e: -e.score)
         return ranked[:MATCH_VOCABULARY]
+
+    @cached_property
+    def vocabulary_texts(self) -> frozenset[str]:
+        """The vocabulary's texts, for membership tests (a look-alike fix must be one)."""
+        return frozenset(e.text for e in self.vocabulary)
 
     @cached_property
     def by_char(self) -> dict[str, list[Entry]]:

@@ -2,8 +2,10 @@
 
 Most slips in Chinese drafting come from the input method: the right sound, the wrong
 character (狠抓落失 → 狠抓落实). So windows of the query are matched in fuzzy pinyin
-space first (same syllables, confusable initials/finals folded, tones ignored); then by
-characters: one character replaced (a look-alike or a mistype), one missing, one doubled.
+space first (same syllables, confusable initials/finals folded, tones ignored); then
+with one character swapped for a look-alike (任何时侯 → 任何时候, 末来 → 未来: a shape-based
+input method, handwriting or OCR), from the bank's shape table (phraser/shape.py); then by
+characters: one character replaced (any mistype), one missing, one doubled.
 """
 
 from __future__ import annotations
@@ -56,20 +58,25 @@ def match(query: str, index: Index) -> list[Suggestion]:
     return _substituted(query, index, known, masks=True) + _missing_or_doubled(query, index, known)
 
 
-def sound_alikes(query: str, index: Index) -> list[Suggestion]:
-    """Only the sound-alike slips (狠抓落失 → 狠抓落实): the one kind of slip that running
-    text rarely produces by chance, so the one a proofreader can flag on its own."""
+def alike_slips(query: str, index: Index) -> list[Suggestion]:
+    """Only the sound-alike and look-alike slips (狠抓落失 → 狠抓落实, 末来 → 未来): the
+    kinds of slip that running text rarely produces by chance, so the ones a proofreader
+    can flag on its own."""
     return _substituted(query, index, _inside_phrase(query, index), masks=False)
 
 
 def _substituted(
     query: str, index: Index, known: list[tuple[int, int]], *, masks: bool
 ) -> list[Suggestion]:
-    """One character replaced: by a sound-alike, or (`masks`) by any character."""
+    """One character replaced: by a sound-alike or a look-alike, or (`masks`) by any
+    character. A slip that is both (侯/候) is the likeliest of all."""
     out: list[Suggestion] = []
     lengths = tuple(n for n in index.lengths if n >= 3)
-    readings = index.readings("".join({c for c in query if HAN_CHAR.match(c)}))
+    han = "".join({c for c in query if HAN_CHAR.match(c)})
+    readings = index.readings(han)
     options = {c: folded(rs) for c, rs in readings.items()}
+    alikes = index.look_alikes(han)
+    vocabulary = index.vocabulary_texts
     by_sound, by_mask = index.by_sound, index.by_mask
     for i, w in _windows(query, lengths):
         if w in index.phrases or not _plausible(query, i, len(w), known):
@@ -87,6 +94,16 @@ def _substituted(
                 conf = (0.93 if same else 0.86) - 0.04 * (len(diffs) - 1)
                 why = f"{_fix(w, text)} (pinyin {sounds}{'' if same else ', near'})"
                 found[text] = max(found.get(text, (0, "")), (conf, why))
+        for j, c in enumerate(w):
+            for right in alikes.get(c, ""):
+                text = w[:j] + right + w[j + 1 :]
+                if text not in vocabulary:
+                    continue
+                if text in found and found[text][1].endswith(")"):
+                    conf, why = found[text]
+                    found[text] = (conf + BOTH_BONUS, why[:-1] + ", look-alike)")
+                else:
+                    found[text] = (LOOK_ALIKE_CONF, f"{c}→{right} (look-alike)")
         for j in range(len(w) if masks and _whole_clause(query, i, len(w)) else 0):
             for text in by_mask.get(w[:j] + "?" + w[j + 1 :], ()):
                 if text not in found:
@@ -94,6 +111,14 @@ def _substituted(
         for text, (conf, why) in found.items():
             out.append(_fixed(index, query, i, w, text, conf, why))
     return out
+
+
+#: Confidence of a look-alike fix: above any paraphrase (intent stops at 0.9), since a
+#: stock phrase but for one look-alike character is strong evidence, yet below a same-sound
+#: fix, since the shape table is the noisier guide; and what a slip that is both a
+#: sound-alike and a look-alike (侯/候, 辩/辫) gains.
+LOOK_ALIKE_CONF = 0.9
+BOTH_BONUS = 0.03
 
 
 def _fixed(index: Index, query: str, i: int, old: str, new: str, conf: float, why: str):
