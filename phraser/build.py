@@ -16,7 +16,7 @@ from . import text as textmod
 from .corpus import DocInfo, Spool, bundled_corpus, spool
 from .curation import Curation, CurationError
 from .lexicon import gloss_rows, meaning_rows, sense_rows, thesaurus_rows
-from .mine import MineParams, Progress, mine, tokenizer
+from .mine import MineParams, Progress, mine, segment
 
 #: Sense bags go to the best-scored phrases only, which bounds the table on big corpora.
 MAX_SENSE_PHRASES = 20000
@@ -148,7 +148,7 @@ def _mine_and_write(
             (i, st.text, st.words, [e.sentence for e in st.examples])
             for i, st in enumerate(result.phrases[:MAX_SENSE_PHRASES], start=1)
         ),
-        tokenize=lambda text: tokenizer().lcut(text, HMM=False),
+        tokenize=segment,
     )
     seconds = time.perf_counter() - start
     glosses = gloss_rows((i, st.text) for i, st in enumerate(result.phrases, start=1))

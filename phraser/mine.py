@@ -21,6 +21,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from . import text as textmod
 from .corpus import Spool
 
@@ -141,13 +143,33 @@ def tokenizer():
     return tok
 
 
+@functools.cache
+def _fast_cut():
+    """jieba-rs (the `rjieba` binding) when installed: jieba's own dictionary and
+    algorithm (DAG, most probable route; no HMM), so the same words, about 12 times
+    faster — tokenizing every clause is the largest cost of mining. None without it."""
+    try:
+        import rjieba
+    except ImportError:
+        return None
+    return rjieba.cut
+
+
+def segment(text: str) -> list[str]:
+    """jieba's words of `text` (HMM off), by the fastest implementation available."""
+    fast = _fast_cut()
+    if fast is not None:
+        return fast(text, False)
+    return tokenizer().lcut(text, HMM=False)
+
+
 def phrase_words(text: str, tok=None) -> tuple[str, ...]:
     """A phrase's words, fine-grained: a long dictionary word whose halves are words
     too is split (深化改革 → 深化·改革), so a reworded variant can find each part."""
     tok = tok or tokenizer()
     out: list[str] = []
     freq = tok.FREQ
-    for w in tok.cut(text, HMM=False):
+    for w in segment(text):
         half = len(w) // 2
         if len(w) >= 4 and len(w) % 2 == 0 and freq.get(w[:half]) and freq.get(w[half:]):
             out += [w[:half], w[half:]]
@@ -346,57 +368,88 @@ class Miner:
     # -- pass 1: levels ----------------------------------------------------------
 
     def count_levels(self) -> None:
-        """Count n-grams level by level with Apriori pruning; neighbour entropies too."""
-        p = self.p
-        uni: Counter = Counter()
-        for clause in self._clauses("counting 1-grams"):
-            uni.update(clause)
-        self.han_chars = sum(uni.values())
-        counts = self.counts
-        frequent = {g: c for g, c in uni.items() if c >= p.min_count}
-        counts.update(uni)
-        for n in range(2, p.max_len + 2):
-            ext: Counter = Counter()
-            for clause in self._clauses(f"counting {n}-grams"):
-                size = len(clause)
-                if size < n:
-                    continue
-                fq = [clause[i : i + n - 1] in frequent for i in range(size - n + 2)]
-                ext.update(clause[i : i + n] for i in range(size - n + 1) if fq[i] or fq[i + 1])
-            left: defaultdict = defaultdict(float)
-            right: defaultdict = defaultdict(float)
-            nxt = {}
-            for g, c in ext.items():
-                clogc = c * math.log(c)
-                head, tail = g[:-1], g[1:]
-                in_head, in_tail = head in frequent, tail in frequent
-                if in_head:
-                    right[head] += clogc
-                if in_tail:
-                    left[tail] += clogc
-                if c >= p.min_count and in_head and in_tail and n <= p.max_len:
-                    nxt[g] = c
-            self._keep_entropies(frequent, left, right)
-            del ext, left, right
-            counts.update(nxt)
-            frequent = nxt
-            if not frequent:
-                break
+        """Count every n-gram of every clause, level by level, and the neighbour
+        entropies of the frequent ones, as numpy arrays rather than Python strings.
 
-    def _keep_entropies(self, frequent: dict[str, int], left: dict, right: dict) -> None:
-        """Store the entropies later stages can use, and only those: on a large corpus most
-        frequent n-grams are neither phrase candidates nor template pieces, and two floats
-        for each of millions of them would dominate memory."""
+        Each n-gram is an integer id: its (n−1)-gram prefix's id × the alphabet size +
+        its last character, made dense again by `np.unique` at every level, so counting
+        a level is one sort of the corpus's positions. An n-gram is frequent when it is
+        seen `min_count` times and its head and tail are frequent (Apriori); entropies
+        come from summing c·log c of each n-gram's count into its head (right entropy)
+        and its tail (left entropy). Strings are made only for frequent n-grams.
+        """
         p = self.p
-        for g, c in frequent.items():
-            le, ri = _entropy(c, left.get(g, 0.0)), _entropy(c, right.get(g, 0.0))
-            size = len(g)
-            norm = math.log(c) if c > 1 else 1.0
-            candidate = p.min_len <= size <= p.max_len and min(le, ri) >= p.min_entropy
-            if candidate or (2 <= size <= 6 and le / norm >= TAIL_ENTROPY):
-                self.left[g] = le
-            if candidate or (size <= 2 and ri / norm >= HEAD_ENTROPY):
-                self.right[g] = ri
+        clauses = list(self._clauses("counting n-grams"))
+        text = "\x00".join(clauses)
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        alphabet, chars = np.unique(codes, return_inverse=True)
+        chars = chars.astype(np.int64)
+        ok = codes != 0
+        size = len(codes)
+        # Level 1: every character counts (PMI needs them all); frequent ones go on.
+        ids = np.where(ok, chars, -1)
+        counts = np.bincount(chars[ok], minlength=len(alphabet))
+        first = np.full(len(alphabet), size, dtype=np.int64)
+        np.minimum.at(first, chars[ok], np.nonzero(ok)[0])
+        self.han_chars = int(ok.sum())
+        seen = counts > 0
+        for i, c in zip(first[seen], counts[seen], strict=True):
+            self.counts[text[i]] = int(c)
+        frequent = counts >= p.min_count
+        prev_counts, prev_pos = counts, first
+        for n in range(2, p.max_len + 2):
+            if not frequent.any():
+                break
+            m = max(0, size - n + 1)
+            valid = (ids[:m] >= 0) & ok[n - 1 :]
+            at = np.nonzero(valid)[0]
+            keys = ids[at] * len(alphabet) + chars[at + n - 1]
+            uniq, where, inverse, cnt = np.unique(
+                keys, return_index=True, return_inverse=True, return_counts=True
+            )
+            pos = at[where]  # first occurrence of each n-gram
+            head = uniq // len(alphabet)
+            tail = ids[pos + 1]
+            clogc = cnt * np.log(cnt)
+            right = np.bincount(head, weights=clogc, minlength=len(frequent))
+            left = np.bincount(tail, weights=clogc, minlength=len(frequent))
+            self._keep_entropies(text, n - 1, frequent, prev_counts, prev_pos, left, right)
+            nxt = (cnt >= p.min_count) & frequent[head] & frequent[tail] & (n <= p.max_len)
+            for i, c in zip(pos[nxt], cnt[nxt], strict=True):
+                self.counts[text[i : i + n]] = int(c)
+            ids = np.full(m, -1, dtype=np.int64)
+            ids[at] = inverse.reshape(-1)
+            prev_counts, prev_pos, frequent = cnt, pos, nxt
+
+    def _keep_entropies(
+        self,
+        text: str,
+        size: int,
+        frequent: np.ndarray,
+        counts: np.ndarray,
+        pos: np.ndarray,
+        left: np.ndarray,
+        right: np.ndarray,
+    ) -> None:
+        """Store the entropies of the frequent `size`-grams that later stages can use, and
+        only those: on a large corpus most frequent n-grams are neither phrase candidates
+        nor template pieces, and two floats for each of millions would dominate memory."""
+        p = self.p
+        c = counts.astype(np.float64)
+        logc = np.log(np.maximum(c, 1.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            le = np.where(c > 1, np.maximum(0.0, logc - left / c), 0.0)
+            ri = np.where(c > 1, np.maximum(0.0, logc - right / c), 0.0)
+        norm = np.where(c > 1, logc, 1.0)
+        candidate = (p.min_len <= size <= p.max_len) & (np.minimum(le, ri) >= p.min_entropy)
+        keep_left = frequent & (candidate | ((2 <= size <= 6) & (le / norm >= TAIL_ENTROPY)))
+        keep_right = frequent & (candidate | ((size <= 2) & (ri / norm >= HEAD_ENTROPY)))
+        for k in np.nonzero(keep_left | keep_right)[0]:
+            g = text[pos[k] : pos[k] + size]
+            if keep_left[k]:
+                self.left[g] = float(le[k])
+            if keep_right[k]:
+                self.right[g] = float(ri[k])
 
     def words(self, text: str) -> tuple[str, ...]:
         return phrase_words(text, self.tok)
@@ -440,7 +493,7 @@ class Miner:
                 continue
             if len(g) >= 4 and (g[0] == g[2] or g[1] == g[3]):
                 continue  # a parallel frame (又好又快, 不等不靠): the particle is its frame
-            words = list(self.tok.cut(g, HMM=False))
+            words = segment(g)
             if (len(words[0]) == 1 and words[0] in BAD_START) or (
                 len(words[-1]) == 1 and words[-1] in BAD_END
             ):
@@ -503,7 +556,7 @@ class Miner:
                 tails.add(g)
         # A tail does not end on a particle, judged on words: 作为 is a word, 工作为 is not.
         for g in [g for g in tails if g[-1] in BAD_END]:
-            last = list(self.tok.cut(g, HMM=False))[-1]
+            last = segment(g)[-1]
             if len(last) == 1:
                 tails.discard(g)
         return heads, tails
@@ -523,7 +576,6 @@ class Miner:
         aligned: Counter = Counter()
         templates: dict[tuple[str, str], TemplateAcc] = {}
         lists = ListCounts()
-        tok = self.tok
         for doc, block, line, col, sentence in self._sentences("gathering statistics"):
             for off, clause in textmod.clauses(sentence):
                 size = len(clause)
@@ -531,7 +583,7 @@ class Miner:
                     continue
                 bounds = {0}
                 pos = 0
-                for w in tok.cut(clause, HMM=False):
+                for w in segment(clause):
                     pos += len(w)
                     bounds.add(pos)
                 for i in range(size - 1):
