@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -127,3 +129,13 @@ def test_neighbour_entropy(tmp_path):
     assert m.left["乙丙"] == pytest.approx(expected)
     # right of 乙丙 is always the clause end: four distinct boundaries
     assert m.right["乙丙"] == pytest.approx(math.log(4))
+
+
+def test_fast_segmenter_cuts_exactly_as_jieba():
+    """jieba-rs is used for speed only: on real text its words must be jieba's."""
+    pytest.importorskip("rjieba")
+    from phraser.mine import segment, tokenizer
+
+    body = (REPO / "corpus" / "speeches.txt").read_text(encoding="utf-8")[:20000]
+    for clause in re.findall(r"[\u4e00-\u9fff]+", body):
+        assert segment(clause) == tokenizer().lcut(clause, HMM=False)
