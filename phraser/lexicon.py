@@ -13,6 +13,7 @@ A query is then matched against these bags with no thesaurus loaded at query tim
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import math
@@ -199,11 +200,18 @@ class Lexicon:
         return list(bag.values())
 
 
+@functools.cache
+def default_lexicon() -> Lexicon:
+    """One Lexicon per process: a build asks it for glosses, synonyms and meanings in
+    several passes, and parsing the idiom dictionary (12 MB of JSON) once is enough."""
+    return Lexicon()
+
+
 def gloss_rows(
     phrases: Iterable[tuple[int, str]], lexicon: Lexicon | None = None
 ) -> Iterator[dict]:
     """The idiom dictionary's gloss of each phrase that has one."""
-    lexicon = lexicon or Lexicon()
+    lexicon = lexicon or default_lexicon()
     for pid, text in phrases:
         gloss = lexicon.glosses.get(text)
         if gloss:
@@ -213,7 +221,7 @@ def gloss_rows(
 def thesaurus_rows(lexicon: Lexicon | None = None) -> Iterator[dict]:
     """Cilin's synonym groups as (word, group) rows: the query side of intent matching
     expands the drafter's words through them without loading Cilin."""
-    lexicon = lexicon or Lexicon()
+    lexicon = lexicon or default_lexicon()
     ids: dict[int, int] = {}
     for word, groups in lexicon.synonyms.items():
         for group in groups:
@@ -226,7 +234,7 @@ def meaning_rows(
 ) -> tuple[list[dict], list[dict]]:
     """Rows for the `meanings` table (each phrase's meaning bag, idf-weighted and scaled
     to unit length, so a query scores phrases by cosine) and for `meaning_idf`."""
-    lexicon = lexicon or Lexicon()
+    lexicon = lexicon or default_lexicon()
     bags = [(pid, bag) for pid, text in phrases if (bag := lexicon.meaning(text))]
     df: dict[str, int] = defaultdict(int)
     for _pid, bag in bags:
@@ -282,7 +290,7 @@ def sense_rows(
     """Rows for the `senses` table, with an idf per term over the phrases given.
 
     Each phrase comes with its example sentences, for context words."""
-    lexicon = lexicon or Lexicon()
+    lexicon = lexicon or default_lexicon()
     bags = []
     for pid, text, words, examples in phrases:
         bag = lexicon.senses(text, words, tokenize)
