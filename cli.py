@@ -51,13 +51,21 @@ def _open_bank(db_path: Path | None, *, build_if_missing: bool = False):
         raise click.ClickException(f"{exc}{hint}") from None
 
 
-def _run_build(paths: list[Path], path: Path, *, quiet: bool = False, tags=(), **params):
+def _run_build(
+    paths: list[Path], path: Path, *, quiet: bool = False, tags=(), workers=None, **params
+):
     from phraser.build import build
     from phraser.mine import MineParams
 
     return _with_progress(
         lambda progress, warn: build(
-            paths, path, MineParams(**params), tags=tags, progress=progress, warn=warn
+            paths,
+            path,
+            MineParams(**params),
+            tags=tags,
+            progress=progress,
+            warn=warn,
+            workers=workers,
         ),
         quiet=quiet,
     )
@@ -176,6 +184,13 @@ def cli() -> None:
     help="Longest phrase, in characters.",
 )
 @TAG_OPTION
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    default=None,
+    help="Processes for the statistics pass (default: every core, for corpora of 1M "
+    "characters or more). The bank is the same whatever the number.",
+)
 @JSON_OPTION
 def build(
     paths: tuple[Path, ...],
@@ -183,6 +198,7 @@ def build(
     min_count: int,
     max_len: int,
     tags: tuple[str, ...],
+    workers: int | None,
     as_json: bool,
 ) -> None:
     """Mine PATHS (files or folders; default: the bundled corpus) into a phrase bank.
@@ -195,7 +211,9 @@ def build(
         phraser build ~/公文/ --db mybank.sqlite
     """
     path = _db_path(db_path)
-    s = _run_build(list(paths), path, tags=tags, min_count=min_count, max_len=max_len)
+    s = _run_build(
+        list(paths), path, tags=tags, workers=workers, min_count=min_count, max_len=max_len
+    )
     _print_summary("built", path, s, as_json)
 
 

@@ -34,6 +34,7 @@ def build(
     tags: Iterable[str] = (),
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
+    workers: int | None = None,
 ) -> bank.BuildSummary:
     """Mine `paths` (default: the bundled corpus) into a new bank at `db_path`.
 
@@ -42,7 +43,7 @@ def build(
     are copied into the new bank."""
     paths = list(paths or []) or [bundled_corpus()]
     _check_paths(paths)
-    return _run(paths, db_path, params or MineParams(), tags, (), progress, warn)
+    return _run(paths, db_path, params or MineParams(), tags, (), progress, warn, workers)
 
 
 def add(
@@ -111,6 +112,7 @@ def _run(
     prior: tuple,
     progress: Progress | None,
     warn: Callable[[str], None] | None,
+    workers: int | None = None,
 ) -> bank.BuildSummary:
     try:
         curation = Curation.load(db_path)
@@ -131,7 +133,7 @@ def _run(
             raise BuildError(f"no readable documents (.txt, .md, .html, .docx) in {where}")
         if not any(textmod.HAN_CHAR.search(text) for _info, text in sp.texts()):
             raise BuildError(f"no Chinese text in {where}")
-        return _mine_and_write(sp, db_path, params, start, progress, curation)
+        return _mine_and_write(sp, db_path, params, start, progress, curation, workers)
 
 
 def _mine_and_write(
@@ -141,8 +143,9 @@ def _mine_and_write(
     start: float,
     progress: Progress | None,
     curation: Curation,
+    workers: int | None,
 ) -> bank.BuildSummary:
-    result = mine(sp, params, progress, extra=curation.added())
+    result = mine(sp, params, progress, extra=curation.added(), workers=workers)
     senses = sense_rows(
         (
             (i, st.text, st.words, [e.sentence for e in st.examples])

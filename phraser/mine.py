@@ -17,6 +17,8 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import multiprocessing
+import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -260,6 +262,15 @@ class ListCounts:
         self.pairs: Counter = Counter()
         self.extra: Counter = Counter()
 
+    def merge(self, later: ListCounts) -> None:
+        """Add the counts of a later run of documents; a pair keeps the orientation it
+        was first seen in, as one pass would."""
+        self.items.update(later.items)
+        self.extra.update(later.extra)
+        for (a, b), n in later.pairs.items():
+            key = (b, a) if (b, a) in self.pairs else (a, b)
+            self.pairs[key] += n
+
     def add(self, items: list[str], cands: dict) -> None:
         """Count one sentence's list items.
 
@@ -309,6 +320,99 @@ def _item_phrase(item: str, cands: dict, idx: int, n: int) -> str | None:
     return None
 
 
+#: Distinct fillers a template keeps as they are first seen; later ones are not counted.
+MAX_FILLERS = 200
+
+
+@dataclass
+class _Gathered:
+    """What one run of documents contributes to the stats pass."""
+
+    spreads: dict[str, Spread]
+    examples: dict[str, list[Example]]
+    aligned: Counter
+    templates: dict[tuple[str, str], TemplateAcc]
+    lists: ListCounts
+
+
+#: (miner, candidates, heads, tails) while a pool of forked workers gathers.
+_GATHERING: tuple | None = None
+
+
+def _gather_part(part: tuple[int, list[int]]) -> _Gathered:
+    """One forked worker's share of the stats pass (its state is inherited by fork)."""
+    number, docs = part
+    miner, cands, heads, tails = _GATHERING
+    miner.progress = None  # the parent reports progress; a child must not draw
+    return miner._gather_docs(cands, heads, tails, set(docs), capped=number == 0)
+
+
+#: Below this many characters a second process costs more than it saves.
+PARALLEL_MIN_CHARS = 1_000_000
+
+
+def default_workers(chars: int) -> int:
+    """Both cores (all of them) for a corpus big enough to pay for the forks."""
+    return (os.cpu_count() or 1) if chars >= PARALLEL_MIN_CHARS else 1
+
+
+def _partition(docs: list, workers: int) -> list[list[int]]:
+    """Runs of whole documents, in order, of about equal characters: one per worker."""
+    if workers <= 1 or len(docs) <= 1:
+        return [[d.idx for d in docs]]
+    target = sum(d.chars for d in docs) / workers
+    parts: list[list[int]] = [[]]
+    size = 0
+    for d in docs:
+        if parts[-1] and size >= target * len(parts) and len(parts) < workers:
+            parts.append([])
+        parts[-1].append(d.idx)
+        size += d.chars
+    return parts
+
+
+def _merge_spread(into: Spread, part: Spread) -> None:
+    """Parts hold disjoint documents (and so disjoint blocks): counts add up."""
+    into.docs += part.docs
+    into.blocks += part.blocks
+    into.per_doc += part.per_doc
+    into.last_doc, into.last_block = part.last_doc, part.last_block
+
+
+def _merge_gathered(parts: list[_Gathered], cands: dict[str, PhraseStat], cap: int):
+    """Parts merged in document order, exactly as one pass over them would count."""
+    spreads: dict[str, Spread] = {}
+    aligned: Counter = Counter()
+    templates: dict[tuple[str, str], TemplateAcc] = {}
+    lists = ListCounts()
+    for part in parts:
+        for g, spread in part.spreads.items():
+            if g in spreads:
+                _merge_spread(spreads[g], spread)
+            else:
+                spreads[g] = spread
+        for g, found in part.examples.items():
+            st = cands[g]
+            st.examples = (st.examples + found)[:cap]
+        aligned.update(part.aligned)
+        for key, acc in part.templates.items():
+            have = templates.get(key)
+            if have is None:
+                have = templates[key] = TemplateAcc()
+            have.count += acc.count
+            if have.spread.docs:
+                _merge_spread(have.spread, acc.spread)
+            else:
+                have.spread = acc.spread
+            for filler, n in acc.fillers.items():
+                if filler in have.fillers:
+                    have.fillers[filler] += n
+                elif len(have.fillers) < MAX_FILLERS:
+                    have.fillers[filler] = n
+        lists.merge(part.lists)
+    return spreads, aligned, templates, lists
+
+
 class Miner:
     """One build's mining state. Use `run()`; the passes are methods for testing."""
 
@@ -318,11 +422,13 @@ class Miner:
         params: MineParams,
         progress: Progress | None = None,
         extra: Iterable[str] = (),
+        workers: int = 1,
     ):
         self.spool = spool
         self.p = params
         self.progress = progress
         self.extra = list(dict.fromkeys(extra))
+        self.workers = max(1, workers)
         self.counts: dict[str, int] = {}
         self.left: dict[str, float] = {}
         self.right: dict[str, float] = {}
@@ -341,21 +447,25 @@ class Miner:
         if self.progress:
             self.progress(stage, done, total)
 
-    def _sentences(self, stage: str) -> Iterator[tuple[int, int, int, int, str]]:
-        """(doc, block, line, col, sentence) over the spool, reporting progress."""
+    def _sentences(
+        self, stage: str, docs: set[int] | None = None
+    ) -> Iterator[tuple[int, int, int, int, str]]:
+        """(doc, block, line, col, sentence) over the spool, or over `docs` only,
+        reporting progress. Block numbers are the same whichever documents are read."""
         block_chars = self.p.resolved_block_chars(self.spool.chars)
         total = self.spool.chars
         done = 0
         block_base = 0
         for info, body in self.spool.texts():
-            offset = 0
-            line_starts = {}
-            for line_no, line in enumerate(body.split("\n"), start=1):
-                line_starts[line_no] = offset
-                offset += len(line) + 1
-            for line, col, sentence in textmod.sentences(body):
-                block = block_base + (line_starts[line] + col) // block_chars
-                yield info.idx, block, line, col, sentence
+            if docs is None or info.idx in docs:
+                offset = 0
+                line_starts = {}
+                for line_no, line in enumerate(body.split("\n"), start=1):
+                    line_starts[line_no] = offset
+                    offset += len(line) + 1
+                for line, col, sentence in textmod.sentences(body):
+                    block = block_base + (line_starts[line] + col) // block_chars
+                    yield info.idx, block, line, col, sentence
             block_base += info.chars // block_chars + 1
             done += info.chars
             self._report(stage, done, total)
@@ -565,18 +675,59 @@ class Miner:
         """Stats pass: alignment, spread, phrase examples, template slots, list items.
 
         Everything is counted as the pass streams; nothing proportional to the corpus
-        is kept.
+        is kept. With several workers, each takes a run of whole documents and the parts
+        are merged in document order, so the result is the same whatever their number.
         """
         heads, tails = self.template_pieces()
+        parts = _partition(self.spool.docs, self.workers)
+        if len(parts) <= 1:
+            gathered = [self._gather_docs(cands, heads, tails, None, capped=True)]
+        else:
+            global _GATHERING
+            _GATHERING = (self, cands, heads, tails)
+            self._report("gathering statistics", 0, self.spool.chars)
+            try:
+                with multiprocessing.get_context("fork").Pool(len(parts)) as pool:
+                    gathered = pool.map(_gather_part, list(enumerate(parts)))
+            finally:
+                _GATHERING = None
+            self._report("gathering statistics", self.spool.chars, self.spool.chars)
+        spreads, aligned, templates, lists = _merge_gathered(gathered, cands, self.p.examples)
+        for g, st in cands.items():
+            spread = spreads.get(g) or Spread()
+            st.block_count = spread.blocks
+            st.doc_count = spread.docs
+            st.in_docs = [(d, n) for d, n in spread.per_doc]
+            st.aligned = aligned[g] / st.count if st.count else 0.0
+        chars = self.spool.chars
+        self.blocks_total = max(1, chars // self.p.resolved_block_chars(chars))
+        self.lists = lists
+        return templates
+
+    def _gather_docs(
+        self,
+        cands: dict[str, PhraseStat],
+        heads: set[str],
+        tails: set[str],
+        docs: set[int] | None,
+        *,
+        capped: bool,
+    ) -> _Gathered:
+        """The stats pass over `docs` (all when None). Template fillers are capped at
+        MAX_FILLERS as they are first seen only in the first part: a later part keeps
+        them all, in first-seen order, for the merge to cap as one pass would have."""
         lens = sorted({len(g) for g in cands}, reverse=True)
         starts = {g[:2] for g in cands}
         tail_lens = sorted({len(g) for g in tails}, reverse=True)
         cap = self.p.examples
-        spreads: dict[str, Spread] = {g: Spread() for g in cands}
-        aligned: Counter = Counter()
-        templates: dict[tuple[str, str], TemplateAcc] = {}
-        lists = ListCounts()
-        for doc, block, line, col, sentence in self._sentences("gathering statistics"):
+        out = _Gathered({}, defaultdict(list), Counter(), {}, ListCounts())
+        spreads, examples, aligned, templates = (
+            out.spreads,
+            out.examples,
+            out.aligned,
+            out.templates,
+        )
+        for doc, block, line, col, sentence in self._sentences("gathering statistics", docs):
             for off, clause in textmod.clauses(sentence):
                 size = len(clause)
                 if size < 2:
@@ -590,13 +741,16 @@ class Miner:
                     if clause[i : i + 2] not in starts:
                         continue
                     for k in lens:
-                        st = cands.get(clause[i : i + k]) if i + k <= size else None
-                        if st is None:
+                        g = clause[i : i + k] if i + k <= size else None
+                        if g not in cands:
                             continue
                         if i in bounds and i + k in bounds:
-                            aligned[st.text] += 1
-                        if spreads[st.text].see(doc, block) and len(st.examples) < cap:
-                            st.examples.append(Example(doc, line, col + off + i, sentence))
+                            aligned[g] += 1
+                        spread = spreads.get(g)
+                        if spread is None:
+                            spread = spreads[g] = Spread()
+                        if spread.see(doc, block) and len(examples[g]) < cap:
+                            examples[g].append(Example(doc, line, col + off + i, sentence))
                 # Templates A…B: B starts at a token boundary, the slot is whole tokens.
                 for j in bounds:
                     if j < 3:
@@ -620,20 +774,14 @@ class Miner:
                                 acc.count += 1
                                 acc.spread.see(doc, block)
                                 filler = clause[i:j]
-                                if len(acc.fillers) < 200 or filler in acc.fillers:
+                                if not capped or len(acc.fillers) < MAX_FILLERS:
                                     acc.fillers[filler] = acc.fillers.get(filler, 0) + 1
+                                elif filler in acc.fillers:
+                                    acc.fillers[filler] += 1
             items = textmod.list_items(sentence)
             if len(items) >= 2:
-                lists.add([it for _o, it in items], cands)
-        for g, st in cands.items():
-            st.block_count = spreads[g].blocks
-            st.doc_count = spreads[g].docs
-            st.in_docs = [(d, n) for d, n in spreads[g].per_doc]
-            st.aligned = aligned[g] / st.count if st.count else 0.0
-        chars = self.spool.chars
-        self.blocks_total = max(1, chars // self.p.resolved_block_chars(chars))
-        self.lists = lists
-        return templates
+                out.lists.add([it for _o, it in items], cands)
+        return out
 
     # -- scoring -------------------------------------------------------------------
 
@@ -795,7 +943,12 @@ def mine(
     params: MineParams | None = None,
     progress: Progress | None = None,
     extra: Iterable[str] = (),
+    workers: int | None = None,
 ) -> MineResult:
     """Mine a spooled corpus; see the module docstring for the passes. `extra` phrases
-    (added by the user) are kept whatever their statistics."""
-    return Miner(spool, params or MineParams(), progress, extra).run()
+    (added by the user) are kept whatever their statistics. `workers` processes share
+    the stats pass (default: `default_workers`); the result does not depend on their
+    number."""
+    if workers is None:
+        workers = default_workers(spool.chars)
+    return Miner(spool, params or MineParams(), progress, extra, workers).run()

@@ -160,3 +160,12 @@ def test_cli_add_and_remove(tmp_path, halves, runner):
     assert "removed 04_作风建设.txt" in result.stderr and "3 documents" in result.stdout
     again = runner.invoke(cli, ["remove", "04_作风建设.txt", "--db", db])
     assert again.exit_code == 1 and "no such document" in again.output
+
+
+def test_worker_count_does_not_change_the_bank(tmp_path, halves):
+    """The stats pass split across processes merges to exactly what one pass counts."""
+    first, second = halves
+    one, two = tmp_path / "one.sqlite", tmp_path / "two.sqlite"
+    build([first, second], one, workers=1)
+    build([first, second], two, workers=2)
+    assert_same_bank(one, two)
