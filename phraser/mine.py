@@ -493,14 +493,15 @@ class Miner:
         text = "\x00".join(clauses)
         codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
         alphabet, chars = np.unique(codes, return_inverse=True)
-        chars = chars.astype(np.int64)
+        chars = chars.reshape(-1).astype(np.int32)
         ok = codes != 0
-        size = len(codes)
+        del codes
+        size = len(chars)
         # Level 1: every character counts (PMI needs them all); frequent ones go on.
-        ids = np.where(ok, chars, -1)
+        ids = np.where(ok, chars, -1).astype(np.int32)
         counts = np.bincount(chars[ok], minlength=len(alphabet))
         first = np.full(len(alphabet), size, dtype=np.int64)
-        np.minimum.at(first, chars[ok], np.nonzero(ok)[0])
+        np.minimum.at(first, chars[ok], np.flatnonzero(ok))
         self.han_chars = int(ok.sum())
         seen = counts > 0
         for i, c in zip(first[seen], counts[seen], strict=True):
@@ -511,24 +512,29 @@ class Miner:
             if not frequent.any():
                 break
             m = max(0, size - n + 1)
-            valid = (ids[:m] >= 0) & ok[n - 1 :]
-            at = np.nonzero(valid)[0]
-            keys = ids[at] * len(alphabet) + chars[at + n - 1]
+            at = np.flatnonzero((ids[:m] >= 0) & ok[n - 1 :]).astype(np.int32)
+            keys = ids[at].astype(np.int64) * len(alphabet) + chars[at + n - 1]
             uniq, where, inverse, cnt = np.unique(
                 keys, return_index=True, return_inverse=True, return_counts=True
             )
+            del keys
             pos = at[where]  # first occurrence of each n-gram
+            del where
             head = uniq // len(alphabet)
+            del uniq
             tail = ids[pos + 1]
             clogc = cnt * np.log(cnt)
             right = np.bincount(head, weights=clogc, minlength=len(frequent))
             left = np.bincount(tail, weights=clogc, minlength=len(frequent))
+            del clogc
             self._keep_entropies(text, n - 1, frequent, prev_counts, prev_pos, left, right)
             nxt = (cnt >= p.min_count) & frequent[head] & frequent[tail] & (n <= p.max_len)
+            del head, tail, left, right
             for i, c in zip(pos[nxt], cnt[nxt], strict=True):
                 self.counts[text[i : i + n]] = int(c)
-            ids = np.full(m, -1, dtype=np.int64)
+            ids = np.full(m, -1, dtype=np.int32)
             ids[at] = inverse.reshape(-1)
+            del inverse, at
             prev_counts, prev_pos, frequent = cnt, pos, nxt
 
     def _keep_entropies(
