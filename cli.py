@@ -51,9 +51,7 @@ def _open_bank(db_path: Path | None, *, build_if_missing: bool = False):
         raise click.ClickException(f"{exc}{hint}") from None
 
 
-def _run_build(
-    paths: list[Path], path: Path, *, quiet: bool = False, tags=(), workers=None, **params
-):
+def _run_build(paths: list[Path], path: Path, *, quiet: bool = False, tags=(), workers=1, **params):
     from phraser.build import build
     from phraser.mine import MineParams
 
@@ -187,9 +185,10 @@ def cli() -> None:
 @click.option(
     "--workers",
     type=click.IntRange(1),
-    default=None,
-    help="Processes for the statistics pass (default: every core, for corpora of 1M "
-    "characters or more). The bank is the same whatever the number.",
+    default=1,
+    show_default=True,
+    help="Processes for the statistics pass. The bank is the same whatever the number; "
+    "more workers take more memory.",
 )
 @JSON_OPTION
 def build(

@@ -34,7 +34,7 @@ def build(
     tags: Iterable[str] = (),
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
-    workers: int | None = None,
+    workers: int = 1,
 ) -> bank.BuildSummary:
     """Mine `paths` (default: the bundled corpus) into a new bank at `db_path`.
 
@@ -112,7 +112,7 @@ def _run(
     prior: tuple,
     progress: Progress | None,
     warn: Callable[[str], None] | None,
-    workers: int | None = None,
+    workers: int = 1,
 ) -> bank.BuildSummary:
     try:
         curation = Curation.load(db_path)
@@ -143,7 +143,7 @@ def _mine_and_write(
     start: float,
     progress: Progress | None,
     curation: Curation,
-    workers: int | None,
+    workers: int,
 ) -> bank.BuildSummary:
     result = mine(sp, params, progress, extra=curation.added(), workers=workers)
     senses = sense_rows(

@@ -18,7 +18,6 @@ import functools
 import logging
 import math
 import multiprocessing
-import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -345,15 +344,6 @@ def _gather_part(part: tuple[int, list[int]]) -> _Gathered:
     miner, cands, heads, tails = _GATHERING
     miner.progress = None  # the parent reports progress; a child must not draw
     return miner._gather_docs(cands, heads, tails, set(docs), capped=number == 0)
-
-
-#: Below this many characters a second process costs more than it saves.
-PARALLEL_MIN_CHARS = 1_000_000
-
-
-def default_workers(chars: int) -> int:
-    """Both cores (all of them) for a corpus big enough to pay for the forks."""
-    return (os.cpu_count() or 1) if chars >= PARALLEL_MIN_CHARS else 1
 
 
 def _partition(docs: list, workers: int) -> list[list[int]]:
@@ -949,12 +939,12 @@ def mine(
     params: MineParams | None = None,
     progress: Progress | None = None,
     extra: Iterable[str] = (),
-    workers: int | None = None,
+    workers: int = 1,
 ) -> MineResult:
     """Mine a spooled corpus; see the module docstring for the passes. `extra` phrases
     (added by the user) are kept whatever their statistics. `workers` processes share
-    the stats pass (default: `default_workers`); the result does not depend on their
-    number."""
-    if workers is None:
-        workers = default_workers(spool.chars)
+    the stats pass; the result does not depend on their number. One by default: on the
+    large corpus two workers held 4.8 GB (every part's accumulators, a later part's
+    template fillers uncapped so the merge can cap them exactly) and were no faster on a
+    loaded 2-core machine."""
     return Miner(spool, params or MineParams(), progress, extra, workers).run()
