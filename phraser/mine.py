@@ -884,12 +884,19 @@ class Miner:
         for key in (*added, *by_tail, *pair_index):
             wanted[len(key)].add(key)
         docs: dict[str, Counter] = defaultdict(Counter)
+        keys = {k for group in wanted.values() for k in group}
+        starts = {k[:2] for k in keys}
+        sizes = sorted(wanted)
         for doc, _block, line, col, sentence in self._sentences("collecting examples"):
             present: dict[str, int] = {}
-            for size, keys in wanted.items():
-                for i in range(len(sentence) - size + 1):
+            # First occurrence of each key; a two-character prefix test skips most
+            # positions before any longer slice is made.
+            for i in range(len(sentence)):
+                if sentence[i : i + 2] not in starts and sentence[i] not in keys:
+                    continue
+                for size in sizes:
                     w = sentence[i : i + size]
-                    if w in keys and w not in present:
+                    if len(w) == size and w in keys and w not in present:
                         present[w] = i
             if not present:
                 continue
