@@ -371,6 +371,13 @@ def _merge_spread(into: Spread, part: Spread) -> None:
 
 def _merge_gathered(parts: list[_Gathered], cands: dict[str, PhraseStat], cap: int):
     """Parts merged in document order, exactly as one pass over them would count."""
+    if len(parts) == 1:  # nothing to merge: no copies of the biggest structures
+        (part,) = parts
+        for g, found in part.examples.items():
+            if found:
+                st = cands[g]
+                st.examples = (st.examples + found)[:cap]
+        return part.spreads, part.aligned, part.templates, part.lists
     spreads: dict[str, Spread] = {}
     aligned: Counter = Counter()
     templates: dict[tuple[str, str], TemplateAcc] = {}
@@ -745,8 +752,10 @@ class Miner:
                         spread = spreads.get(g)
                         if spread is None:
                             spread = spreads[g] = Spread()
-                        if spread.see(doc, block) and len(examples[g]) < cap:
-                            examples[g].append(Example(doc, line, col + off + i, sentence))
+                        if spread.see(doc, block):
+                            found = examples[g]
+                            if len(found) < cap:
+                                found.append(Example(doc, line, col + off + i, sentence))
                 # Templates A…B: B starts at a token boundary, the slot is whole tokens.
                 for j in bounds:
                     if j < 3:
