@@ -82,7 +82,22 @@ def log(message: str) -> None:
 
 
 class ChildError(RuntimeError):
-    pass
+    """A measured child that failed; `peak_mb` is its peak RSS so far when it was stopped."""
+
+    peak_mb: float | None = None
+
+
+def peak_so_far(launcher_pid: int) -> float | None:
+    """VmHWM (peak RSS) of the launcher's child, read from /proc before it is stopped."""
+    try:
+        children = Path(f"/proc/{launcher_pid}/task/{launcher_pid}/children").read_text()
+        pid = int(children.split()[0])
+        for status_line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if status_line.startswith("VmHWM:"):
+                return int(status_line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def run_child(
@@ -105,11 +120,14 @@ def run_child(
         try:
             proc.wait(timeout=timeout)
         except BaseException as exc:
+            peak = peak_so_far(proc.pid)
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             if isinstance(exc, subprocess.TimeoutExpired):
                 what = " ".join(Path(a).name for a in argv[1:3])
-                raise ChildError(f"{what} timed out after {timeout:g} s") from None
+                error = ChildError(f"{what} timed out after {timeout:g} s")
+                error.peak_mb = peak
+                raise error from None
             raise
     stdout = out_path.read_text(encoding="utf-8", errors="replace")
     stderr = err_path.read_text(encoding="utf-8", errors="replace")
@@ -587,15 +605,24 @@ def _ratio(a: float | None, b: float | None) -> str:
     return "—" if not a or not b or a != a or b != b else f"{a / b:.2g}×"
 
 
+def stopped(section: dict, timeout: float | None) -> list[str]:
+    """Cells of a build that failed or was stopped at --timeout (with its peak so far)."""
+    why = section.get("error", "not measured")
+    cells = ["—"] * 8
+    cells[1] = f"not finished in {timeout:g} s" if "timed out" in why else "failed"
+    peak = section.get("peak_mb_so_far")
+    if peak:
+        cells[3] = f"≥ {peak:,.0f}"
+    return cells
+
+
 def _figures(x: dict, timeout: float | None) -> tuple[list[str], dict]:
     """Table cells from build (whose entries are phrases + templates + pairs, or the
     baseline's kept n-grams), warm and cold; plus the raw figures for the ratio row."""
     b, w, c = x.get("build", {}), x.get("warm", {}), x.get("cold", {})
     raw: dict = {}
     if "error" in b or not b:
-        why = b.get("error", "not measured")
-        cell = f"not finished in {timeout:g} s" if "timed out" in why else "failed"
-        return [cell] + ["—"] * 7, raw
+        return stopped(b, timeout), raw
     raw["build_s"] = b["wall_s"]["median"]
     raw["peak_mb"] = b["peak_rss_mb"]["median"]
     entries = b.get("entries")
@@ -636,9 +663,7 @@ def table_rows(res: dict, timeout: float | None) -> list[list[str]]:
         if base is None:
             continue
         if "error" in base:
-            why = base["error"]
-            cell = f"not finished in {timeout:g} s" if "timed out" in why else "failed"
-            rows.append(["  baseline", cell] + ["—"] * 7)
+            rows.append(["  baseline", *stopped(base, timeout)])
             continue
         cells, theirs = _figures(base, timeout)
         rows.append(["  baseline", *cells])
@@ -770,7 +795,8 @@ def attempt(label: str, fn, *args) -> dict:
     except (ChildError, subprocess.TimeoutExpired, sqlite3.Error, OSError) as exc:
         message = f"{exc.__class__.__name__}: {exc}".strip()
         log(f"[{label}] failed: {message[-1500:]}")
-        return {"error": message[-1500:]}
+        peak = getattr(exc, "peak_mb", None)
+        return {"error": message[-1500:], **({"peak_mb_so_far": peak} if peak else {})}
 
 
 def bench_extra(

@@ -269,7 +269,9 @@ def intent(c: Corpus, rng: random.Random, n: int) -> list[str]:
     return out
 
 
-def dev_queries(path: Path = DEV) -> list[tuple[str, str]]:
+def dev_queries(path: Path | None = None) -> list[tuple[str, str]]:
+    """(cat, q) of the labelled dev queries, when ../shared has them."""
+    path = path or DEV
     if not path.exists():
         return []
     return [(case["cat"], case["q"]) for case in json.loads(path.read_text(encoding="utf-8"))]
