@@ -54,6 +54,8 @@ TARGETS = {
     "huge_rss_mb": 4096.0,
     "check_20k_s": 1.0,
 }
+#: Cold runs on an extra corpus's bank (seconds each on the large one).
+EXTRA_COLD_REPEAT = 3
 #: The extra corpora, in the order they are measured and shown.
 EXTRAS = ("reports", "large", "huge")
 #: What the bundled corpus's measurements are stored under at the top of the result.
@@ -344,6 +346,7 @@ def bench_baseline(
     tmp: Path,
     label: str,
     repeat: int,
+    cold_repeat: int,
 ) -> dict:
     """Build, warm and cold figures of the baseline on the same files as phraser's row.
 
@@ -373,9 +376,7 @@ def bench_baseline(
     }
     if not args.no_suggest:
         out["warm"] = attempt(f"{label} baseline warm", baseline_warm, db, queries, args)
-        out["cold"] = attempt(
-            f"{label} baseline cold", baseline_cold, python, db, args.cold_repeat, tmp
-        )
+        out["cold"] = attempt(f"{label} baseline cold", baseline_cold, python, db, cold_repeat, tmp)
     db.unlink(missing_ok=True)
     return out
 
@@ -818,7 +819,8 @@ def bench_extra(
     else:
         out["build"], bank = built
         if not args.no_suggest:
-            out["cold"] = attempt(f"{key} cold", bench_cold, args.python, bank, 3, tmp)
+            cold = attempt(f"{key} cold", bench_cold, args.python, bank, EXTRA_COLD_REPEAT, tmp)
+            out["cold"] = cold
             out["warm"] = attempt(f"{key} warm", bench_warm, bank, queries, 1)
             if args.profile and "error" not in out["warm"]:
                 slow = [s["query"] for s in out["warm"]["slowest"]]
@@ -867,6 +869,7 @@ def bench_bundled(
             tmp,
             "bundled",
             args.repeat,
+            args.cold_repeat,
         )
     return True
 
@@ -917,6 +920,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--no-check", action="store_true", help="skip the 20K-character check")
     ap.add_argument("--markdown", action="store_true", help="print the summary as Markdown")
     ap.add_argument(
+        "--show",
+        type=Path,
+        nargs="+",
+        metavar="JSON",
+        help="print the summary tables of saved -o results (merged) instead of measuring",
+    )
+    ap.add_argument(
         "--timeout", type=float, default=None, help="seconds per build of an extra corpus"
     )
     ap.add_argument("-o", "--output", type=Path, help="also write the JSON result to FILE")
@@ -928,8 +938,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def show(paths: list[Path], timeout: float | None, markdown: bool) -> int:
+    """Print the summary tables of saved results (-o files), merged in the order given: a
+    later file's corpus replaces an earlier one's."""
+    merged: dict = {}
+    for path in paths:
+        res = json.loads(path.read_text(encoding="utf-8"))
+        if "build" in res:
+            for key in BANK_KEYS:
+                merged.pop(key, None)
+        merged.update({k: v for k, v in res.items() if k in BANK_KEYS or k in EXTRAS})
+        print(f"{path.name}: {res['env']['commit']}, load {res['env']['loadavg_at_start'][0]:.1f}")
+        timeout = timeout or res.get("timeout")
+    print_tables(merged, timeout, markdown)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.show:
+        return show(args.show, args.timeout, args.markdown)
     queries_path = args.queries.resolve()
     if not queries_path.exists():
         log(f"bench: no query file at {queries_path}")
@@ -944,6 +972,7 @@ def main(argv: list[str] | None = None) -> int:
             "loadavg_at_start": list(os.getloadavg()),
         },
         "repeat": args.repeat,
+        "timeout": args.timeout,
         "targets": TARGETS,
     }
     tmp = Path(tempfile.mkdtemp(prefix="phraser-bench-"))
