@@ -839,6 +839,7 @@ def bench_extra(
             tmp,
             key,
             repeat,
+            EXTRA_COLD_REPEAT,
         )
     return out
 
