@@ -32,10 +32,17 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO / ".." / "shared"
-QUERIES = SHARED / "eval" / "bench_queries.txt"
+#: bench/queries.py's seeded output: 1,221 queries, all six kinds (kind<TAB>query).
+QUERIES = REPO / "bench" / "queries.tsv"
 LARGE = SHARED / "corpora" / "large"
 REPORTS = SHARED / "corpora" / "reports"
 COLD_QUERY = "各级各部门要高度重视安全生产"
+HUGE_CHARS = 100_000_000
+
+sys.path.insert(0, str(REPO / "bench"))
+import baseline  # noqa: E402
+import huge  # noqa: E402
+from queries import read_tsv  # noqa: E402
 
 TARGETS = {
     "build_s": 10.0,
@@ -44,7 +51,15 @@ TARGETS = {
     "cold_s": 1.5,
     "large_build_s": 600.0,
     "large_rss_mb": 4096.0,
+    "huge_rss_mb": 4096.0,
+    "check_20k_s": 1.0,
 }
+#: Cold runs on an extra corpus's bank (seconds each on the large one).
+EXTRA_COLD_REPEAT = 3
+#: The extra corpora, in the order they are measured and shown.
+EXTRAS = ("reports", "large", "huge")
+#: What the bundled corpus's measurements are stored under at the top of the result.
+BANK_KEYS = ("build", "warm", "cold", "baseline", "check")
 
 # Runs argv[2:] with stdout/stderr inherited, then writes {rc, wall_s, maxrss_kb} of that
 # one child as JSON to argv[1]. Kept to the few modules Python imports anyway so the
@@ -69,7 +84,22 @@ def log(message: str) -> None:
 
 
 class ChildError(RuntimeError):
-    pass
+    """A measured child that failed; `peak_mb` is its peak RSS so far when it was stopped."""
+
+    peak_mb: float | None = None
+
+
+def peak_so_far(launcher_pid: int) -> float | None:
+    """VmHWM (peak RSS) of the launcher's child, read from /proc before it is stopped."""
+    try:
+        children = Path(f"/proc/{launcher_pid}/task/{launcher_pid}/children").read_text()
+        pid = int(children.split()[0])
+        for status_line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if status_line.startswith("VmHWM:"):
+                return int(status_line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def run_child(
@@ -92,11 +122,14 @@ def run_child(
         try:
             proc.wait(timeout=timeout)
         except BaseException as exc:
+            peak = peak_so_far(proc.pid)
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             if isinstance(exc, subprocess.TimeoutExpired):
                 what = " ".join(Path(a).name for a in argv[1:3])
-                raise ChildError(f"{what} timed out after {timeout:g} s") from None
+                error = ChildError(f"{what} timed out after {timeout:g} s")
+                error.peak_mb = peak
+                raise error from None
             raise
     stdout = out_path.read_text(encoding="utf-8", errors="replace")
     stderr = err_path.read_text(encoding="utf-8", errors="replace")
@@ -180,11 +213,39 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
 
 
-def load_queries(path: Path) -> list[str]:
-    return [line.rstrip("\r\n") for line in path.read_text(encoding="utf-8").splitlines()]
+def load_queries(path: Path) -> list[tuple[str, str]]:
+    """(kind, query): a `kind<TAB>query` file, or one query a line (kind "mixed")."""
+    return read_tsv(path)
 
 
-def bench_warm(bank_path: Path, queries: list[str], repeat: int, slowest: int = 10) -> dict:
+def latency(times: list[float]) -> dict:
+    """p50, p90, p99, max, mean of one pass's per-query milliseconds."""
+    times = sorted(times)
+    return {
+        "p50_ms": percentile(times, 0.50),
+        "p90_ms": percentile(times, 0.90),
+        "p99_ms": percentile(times, 0.99),
+        "max_ms": times[-1] if times else math.nan,
+        "mean_ms": statistics.fmean(times) if times else math.nan,
+        "total_s": sum(times) / 1000,
+    }
+
+
+def by_kind(queries: list[tuple[str, str]], per_query: dict[str, list[float]]) -> dict:
+    """kind → {queries, p50_ms, p99_ms} over each query's median time."""
+    kinds: dict[str, list[float]] = {}
+    for kind, q in queries:
+        if q in per_query:
+            kinds.setdefault(kind, []).append(statistics.median(per_query[q]))
+    return {
+        k: {"queries": len(v), "p50_ms": latency(v)["p50_ms"], "p99_ms": latency(v)["p99_ms"]}
+        for k, v in sorted(kinds.items())
+    }
+
+
+def bench_warm(
+    bank_path: Path, queries: list[tuple[str, str]], repeat: int, slowest: int = 10
+) -> dict:
     """Load the bank once; time every query after a warm-up pass, `repeat` passes."""
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
@@ -197,7 +258,7 @@ def bench_warm(bank_path: Path, queries: list[str], repeat: int, slowest: int = 
     index = Index.load(bank)
     load_s = time.perf_counter() - t0
     suggester = Suggester(index)
-    usable = [q for q in queries if prepare(q)]  # suggest() raises on empty queries
+    usable = [q for _, q in queries if prepare(q)]  # suggest() raises on empty queries
     t = time.perf_counter()  # the first query also builds the index's lazy lookups
     suggester.suggest(usable[0], top=5)
     first_ms = (time.perf_counter() - t) * 1000
@@ -213,17 +274,7 @@ def bench_warm(bank_path: Path, queries: list[str], repeat: int, slowest: int = 
             ms = (time.perf_counter() - t) * 1000
             times.append(ms)
             per_query.setdefault(q, []).append(ms)
-        times.sort()
-        passes.append(
-            {
-                "p50_ms": percentile(times, 0.50),
-                "p90_ms": percentile(times, 0.90),
-                "p99_ms": percentile(times, 0.99),
-                "max_ms": times[-1],
-                "mean_ms": statistics.fmean(times),
-                "total_s": sum(times) / 1000,
-            }
-        )
+        passes.append(latency(times))
         log(f"[warm] pass {i + 1}/{repeat}: p50 {passes[-1]['p50_ms']:.2f} ms")
     bank.close()
     medians = {k: statistics.median(p[k] for p in passes) for k in passes[0]}
@@ -237,6 +288,8 @@ def bench_warm(bank_path: Path, queries: list[str], repeat: int, slowest: int = 
         "index_templates": len(index.templates),
         **medians,
         "passes": passes,
+        "kinds": by_kind(queries, per_query),
+        "per_query_ms": {q: statistics.median(v) for q, v in per_query.items()},
         "slowest": [{"query": q, "ms": statistics.median(v), "chars": len(q)} for q, v in worst],
     }
 
@@ -280,6 +333,108 @@ def bench_cold(python: str, bank: Path, repeat: int, tmp: Path) -> dict:
         rsss.append(r["maxrss_mb"])
     log(f"[cold] median {statistics.median(walls):.3f} s over {repeat} runs")
     return {"query": COLD_QUERY, "wall_s": summary(walls), "peak_rss_mb": summary(rsss)}
+
+
+# -- 4. the baseline (bench/baseline.py) --------------------------------------------------
+
+
+def bench_baseline(
+    python: str,
+    paths: list[Path],
+    queries: list[tuple[str, str]],
+    args: argparse.Namespace,
+    tmp: Path,
+    label: str,
+    repeat: int,
+    cold_repeat: int,
+) -> dict:
+    """Build, warm and cold figures of the baseline on the same files as phraser's row.
+
+    Its suggest scans every kept n-gram per query (seconds on a big bank), so the warm
+    figures cover the first queries of the same (shuffled, mixed) set within
+    --baseline-budget seconds, at most --baseline-queries of them."""
+    db = tmp / f"{label}-baseline.sqlite"
+    script = str(REPO / "bench" / "baseline.py")
+    walls, rsss, last = [], [], {}
+    for i in range(repeat):
+        log(f"[{label} baseline] build {i + 1}/{repeat} …")
+        argv = [python, script, "build", str(db), *map(str, paths)]
+        r = run_child(argv, child_env(db), tmp, timeout=args.timeout)
+        walls.append(r["wall_s"])
+        rsss.append(r["maxrss_mb"])
+        last = json.loads(r["stdout"].strip().splitlines()[-1])
+        log(f"[{label} baseline]   {r['wall_s']:.2f} s, peak RSS {r['maxrss_mb']:.0f} MB")
+    out: dict = {
+        "build": {
+            "wall_s": summary(walls),
+            "peak_rss_mb": summary(rsss),
+            "characters": last["characters"],
+            "documents": last["documents"],
+            "entries": last["entries"],
+            "distinct": last["distinct"],
+        }
+    }
+    if not args.no_suggest:
+        out["warm"] = attempt(f"{label} baseline warm", baseline_warm, db, queries, args)
+        out["cold"] = attempt(f"{label} baseline cold", baseline_cold, python, db, cold_repeat, tmp)
+    db.unlink(missing_ok=True)
+    return out
+
+
+def baseline_warm(db: Path, queries: list[tuple[str, str]], args: argparse.Namespace) -> dict:
+    t0 = time.perf_counter()
+    choices = baseline.load(db)
+    load_s = time.perf_counter() - t0
+    baseline.suggest(queries[0][1], choices)  # warm-up: rapidfuzz's import, caches
+    times, per_query, started = [], {}, time.perf_counter()
+    for _, q in queries[: args.baseline_queries]:
+        if time.perf_counter() - started > args.baseline_budget:
+            break
+        t = time.perf_counter()
+        baseline.suggest(q, choices)
+        per_query[q] = (time.perf_counter() - t) * 1000
+        times.append(per_query[q])
+    log(f"[baseline warm] {len(times)} queries, p50 {latency(times)['p50_ms']:.1f} ms")
+    return {
+        "queries": len(times),
+        "of": len(queries),
+        "index_load_s": load_s,
+        **latency(times),
+        "kinds": by_kind(queries, {q: [ms] for q, ms in per_query.items()}),
+        "per_query_ms": per_query,
+    }
+
+
+def baseline_cold(python: str, db: Path, repeat: int, tmp: Path) -> dict:
+    argv = [python, str(REPO / "bench" / "baseline.py"), "suggest", str(db), COLD_QUERY]
+    walls, rsss = [], []
+    for _ in range(repeat):
+        r = run_child(argv, child_env(db), tmp)
+        walls.append(r["wall_s"])
+        rsss.append(r["maxrss_mb"])
+    log(f"[baseline cold] median {statistics.median(walls):.3f} s over {repeat} runs")
+    return {"query": COLD_QUERY, "wall_s": summary(walls), "peak_rss_mb": summary(rsss)}
+
+
+# -- 5. check on a 20,000-character draft (bench/check_bench.py's figure) --------------------
+
+
+def bench_check(bank_path: Path, repeat: int) -> dict:
+    """Warm `check_text` on the first 20,000 characters of the reports, as check_bench."""
+    import check_bench
+
+    from phraser.bank import Bank
+    from phraser.index import Index
+
+    if not REPORTS.resolve().is_dir():
+        return {"skipped": f"{REPORTS.resolve()} is absent"}
+    bank = Bank(bank_path)
+    try:
+        r = check_bench.draft_speed(Index.load(bank), check_bench.documents(REPORTS), repeat)
+    finally:
+        bank.close()
+    log(f"[check] 20K draft median {r['median_s']:.2f} s")
+    return r
 
 
 # -- report ----------------------------------------------------------------------------
@@ -336,7 +491,7 @@ def print_build(b: dict, indent: str = "", kind: str = "bundled") -> None:
     w, r = b["wall_s"], b["peak_rss_mb"]
     wall_target = {"bundled": TARGETS["build_s"], "large": TARGETS["large_build_s"]}.get(kind)
     print(indent + row("build wall time", w["median"], spread(w, ".2f", "s"), wall_target, "s"))
-    rss_target = TARGETS["large_rss_mb"] if kind == "large" else None
+    rss_target = TARGETS[f"{kind}_rss_mb"] if kind in ("large", "huge") else None
     print(
         indent
         + row("build peak RSS (child)", r["median"], spread(r, ".0f", "MB"), rss_target, "MB")
@@ -392,11 +547,13 @@ def print_report(res: dict) -> None:
     )
     if "commit_at_end" in env:
         print(f"  warning: the code changed during the run (now {env['commit_at_end']})")
-    print("\nBundled corpus")
-    print_build(res["build"])
-    print_cold(res["cold"])
-    print_warm(res["warm"])
-    for key, title in (("large", "Large corpus"), ("reports", "Reports corpus")):
+    if "build" in res:
+        print("\nBundled corpus")
+        print_build(res["build"])
+        print_cold(res["cold"])
+        print_warm(res["warm"])
+    titles = {"reports": "Reports corpus", "large": "Large corpus", "huge": "Huge corpus"}
+    for key, title in titles.items():
         if key not in res:
             continue
         x = res[key]
@@ -417,6 +574,169 @@ def print_report(res: dict) -> None:
         print(res["profile"])
 
 
+COLUMNS = (
+    "corpus",
+    "characters",
+    "build s",
+    "characters/s",
+    "peak MB",
+    "bank entries",
+    "suggest p50 ms",
+    "suggest p99 ms",
+    "cold ms",
+)
+
+
+def sections(res: dict) -> list[tuple[str, dict]]:
+    """(label, {build, warm, cold, baseline, check}) for every corpus measured, in order."""
+    out = []
+    if "build" in res:
+        out.append(("bundled", {k: res[k] for k in BANK_KEYS if k in res}))
+    for key in EXTRAS:
+        if key in res and "skipped" not in res[key]:
+            out.append((key, res[key]))
+    return out
+
+
+def _num(value: float | None, fmt: str) -> str:
+    return "—" if value is None or value != value else format(value, fmt)
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return "—" if not a or not b or a != a or b != b else f"{a / b:.2g}×"
+
+
+def stopped(section: dict, timeout: float | None) -> list[str]:
+    """Cells of a build that failed or was stopped at --timeout (with its peak so far)."""
+    why = section.get("error", "not measured")
+    cells = ["—"] * 8
+    cells[1] = f"not finished in {timeout:g} s" if "timed out" in why else "failed"
+    peak = section.get("peak_mb_so_far")
+    if peak:
+        cells[3] = f"≥ {peak:,.0f}"
+    return cells
+
+
+def _figures(x: dict, timeout: float | None) -> tuple[list[str], dict]:
+    """Table cells from build (whose entries are phrases + templates + pairs, or the
+    baseline's kept n-grams), warm and cold; plus the raw figures for the ratio row."""
+    b, w, c = x.get("build", {}), x.get("warm", {}), x.get("cold", {})
+    raw: dict = {}
+    if "error" in b or not b:
+        return stopped(b, timeout), raw
+    raw["build_s"] = b["wall_s"]["median"]
+    raw["peak_mb"] = b["peak_rss_mb"]["median"]
+    entries = b.get("entries")
+    if entries is None:
+        entries = b["phrases"] + b["templates"] + b["pairs"]
+    p50 = p99 = None
+    if w and "error" not in w:
+        p50, p99 = w["p50_ms"], w["p99_ms"]
+    cold = c["wall_s"]["median"] * 1000 if c and "error" not in c else None
+    raw.update(p50=p50, p99=p99, cold=cold)
+    partial = f" (n={w['queries']})" if w and w.get("of") and w["queries"] < w["of"] else ""
+    return [
+        f"{b['characters']:,}",
+        f"{raw['build_s']:.2f}",
+        f"{b['characters'] / raw['build_s']:,.0f}",
+        f"{raw['peak_mb']:,.0f}",
+        f"{entries:,}",
+        _num(p50, ".2f") + partial,
+        _num(p99, ".2f") + partial,
+        _num(cold, ",.0f"),
+    ], raw
+
+
+def subset_latency(warm: dict, base_warm: dict) -> dict:
+    """phraser's p50/p99 over exactly the queries the baseline's warm pass measured."""
+    mine = warm.get("per_query_ms", {})
+    times = [mine[q] for q in base_warm.get("per_query_ms", {}) if q in mine]
+    return latency(times) if times else {}
+
+
+def table_rows(res: dict, timeout: float | None) -> list[list[str]]:
+    """The summary: per corpus a phraser row, its baseline row and phraser/baseline."""
+    rows = []
+    for label, x in sections(res):
+        cells, mine = _figures(x, timeout)
+        rows.append([label, *cells])
+        base = x.get("baseline")
+        if base is None:
+            continue
+        if "error" in base:
+            rows.append(["  baseline", *stopped(base, timeout)])
+            continue
+        cells, theirs = _figures(base, timeout)
+        rows.append(["  baseline", *cells])
+        same = subset_latency(x.get("warm", {}), base.get("warm", {}))
+        rows.append(
+            [
+                "  × baseline",
+                "",
+                _ratio(mine.get("build_s"), theirs.get("build_s")),
+                "",
+                _ratio(mine.get("peak_mb"), theirs.get("peak_mb")),
+                "",
+                _ratio(same.get("p50_ms"), theirs.get("p50")),
+                _ratio(same.get("p99_ms"), theirs.get("p99")),
+                _ratio(mine.get("cold"), theirs.get("cold")),
+            ]
+        )
+    return rows
+
+
+def render(header: tuple[str, ...] | list[str], rows: list[list[str]], markdown: bool) -> str:
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(c.strip() or " " for c in r) + " |" for r in rows]
+        return "\n".join(lines)
+    widths = [max(len(str(r[i])) for r in [list(header), *rows]) for i in range(len(header))]
+
+    def fmt(r: list[str]) -> str:
+        cells = zip(r, widths, strict=True)
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(cells))
+
+    return "\n".join([fmt(list(header)), "  ".join("-" * w for w in widths), *map(fmt, rows)])
+
+
+def kind_rows(res: dict) -> tuple[list[str], list[list[str]]]:
+    """Per query kind: phraser's p50/p99 on each bank, and the baseline's p50."""
+    cols, table = ["kind"], {}
+    for label, x in sections(res):
+        for who, w in ((label, x.get("warm")), (f"{label} baseline", x.get("baseline", {}))):
+            if who.endswith("baseline"):
+                w = w.get("warm") if isinstance(w, dict) else None
+            if not w or "error" in w or not w.get("kinds"):
+                continue
+            cols.append(f"{who} p50 / p99 ms")
+            for kind, k in w["kinds"].items():
+                table.setdefault(kind, {})[cols[-1]] = (
+                    f"{k['p50_ms']:.2f} / {k['p99_ms']:.2f} (n={k['queries']})"
+                )
+    return cols, [[kind] + [table[kind].get(c, "—") for c in cols[1:]] for kind in table]
+
+
+def print_tables(res: dict, timeout: float | None, markdown: bool) -> None:
+    print(
+        "\nSummary — medians; bank entries = phrases + templates + pairs (baseline: kept "
+        "n-grams); × baseline = phraser / baseline (< 1: phraser is faster or smaller); "
+        "baseline p50/p99 over its first n queries, phraser's ratio over the same n"
+    )
+    print(render(COLUMNS, table_rows(res, timeout), markdown))
+    cols, rows = kind_rows(res)
+    if rows:
+        print("\nWarm suggest by query kind")
+        print(render(cols, rows, markdown))
+    checks_rows = [
+        [label, f"{x['check']['characters']:,}", f"{x['check']['median_s']:.2f}"]
+        for label, x in sections(res)
+        if "median_s" in x.get("check", {})
+    ]
+    if checks_rows:
+        print(f"\ncheck, 20,000-character draft, warm (target ≤ {TARGETS['check_20k_s']:g} s)")
+        print(render(("bank", "characters", "median s"), checks_rows, markdown))
+
+
 def checks(res: dict) -> dict[str, bool]:
     """Target → met. A measurement that failed counts as missed."""
     out = {}
@@ -432,25 +752,24 @@ def checks(res: dict) -> dict[str, bool]:
             value = value[k]
         out[key] = value <= TARGETS[key]
 
-    check("build_s", res["build"], "wall_s", "median")
+    check("build_s", res.get("build"), "wall_s", "median")
     check("warm_p50_ms", res.get("warm"), "p50_ms")
     check("warm_p99_ms", res.get("warm"), "p99_ms")
     check("cold_s", res.get("cold"), "wall_s", "median")
     large = res.get("large", {})
     check("large_build_s", large.get("build"), "wall_s", "median")
     check("large_rss_mb", large.get("build"), "peak_rss_mb", "median")
+    check("huge_rss_mb", res.get("huge", {}).get("build"), "peak_rss_mb", "median")
+    check("check_20k_s", res.get("check"), "median_s")
     return out
 
 
 def errors(res: dict) -> list[str]:
     """Sections whose measurement failed, e.g. ["large/cold"]."""
-    out = [k for k in ("build", "cold", "warm") if "error" in res.get(k, {})]
-    for extra in ("large", "reports"):
-        out += [
-            f"{extra}/{k}"
-            for k in ("build", "cold", "warm")
-            if "error" in res.get(extra, {}).get(k, {})
-        ]
+    keys = ("build", "cold", "warm", "check", "baseline")
+    out = [k for k in keys if "error" in res.get(k, {})]
+    for extra in EXTRAS:
+        out += [f"{extra}/{k}" for k in keys if "error" in res.get(extra, {}).get(k, {})]
     return out
 
 
@@ -477,29 +796,83 @@ def attempt(label: str, fn, *args) -> dict:
     except (ChildError, subprocess.TimeoutExpired, sqlite3.Error, OSError) as exc:
         message = f"{exc.__class__.__name__}: {exc}".strip()
         log(f"[{label}] failed: {message[-1500:]}")
-        return {"error": message[-1500:]}
+        peak = getattr(exc, "peak_mb", None)
+        return {"error": message[-1500:], **({"peak_mb_so_far": peak} if peak else {})}
 
 
 def bench_extra(
-    key: str, folder: Path, args: argparse.Namespace, tmp: Path, queries: list[str]
+    key: str,
+    folder: Path,
+    args: argparse.Namespace,
+    tmp: Path,
+    queries: list[tuple[str, str]],
 ) -> dict:
     folder = folder.resolve()
     if not folder.is_dir():
         log(f"[{key}] {folder} is absent; skipping")
         return {"path": str(folder), "skipped": f"{folder} is absent"}
     out: dict = {"path": str(folder)}
-    built = attempt(key, bench_build, args.python, [folder], 1, tmp, key, args.timeout)
+    repeat = args.extra_repeat
+    built = attempt(key, bench_build, args.python, [folder], repeat, tmp, key, args.timeout)
     if "error" in built:
         out["build"] = built
-        return out
-    out["build"], bank = built
-    if not args.no_suggest:
-        out["cold"] = attempt(f"{key} cold", bench_cold, args.python, bank, 3, tmp)
-        out["warm"] = attempt(f"{key} warm", bench_warm, bank, queries, 1)
-        if args.profile and "error" not in out["warm"]:
-            out["profile"] = profile_queries(bank, [s["query"] for s in out["warm"]["slowest"]])
-    bank.unlink(missing_ok=True)
+    else:
+        out["build"], bank = built
+        if not args.no_suggest:
+            cold = attempt(f"{key} cold", bench_cold, args.python, bank, EXTRA_COLD_REPEAT, tmp)
+            out["cold"] = cold
+            out["warm"] = attempt(f"{key} warm", bench_warm, bank, queries, 1)
+            if args.profile and "error" not in out["warm"]:
+                slow = [s["query"] for s in out["warm"]["slowest"]]
+                out["profile"] = profile_queries(bank, slow)
+        if not args.no_check:
+            out["check"] = attempt(f"{key} check", bench_check, bank, args.repeat)
+        bank.unlink(missing_ok=True)
+    if not args.no_baseline:
+        out["baseline"] = attempt(
+            f"{key} baseline",
+            bench_baseline,
+            args.python,
+            [folder],
+            queries,
+            args,
+            tmp,
+            key,
+            repeat,
+            EXTRA_COLD_REPEAT,
+        )
     return out
+
+
+def bench_bundled(
+    res: dict, args: argparse.Namespace, tmp: Path, queries: list[tuple[str, str]]
+) -> bool:
+    """The bundled corpus's figures into `res`; False when its build failed."""
+    built = attempt("bundled", bench_build, args.python, [], args.repeat, tmp, "bundled")
+    if "error" in built:
+        return False
+    res["build"], bank = built
+    res["cold"] = attempt("cold", bench_cold, args.python, bank, args.cold_repeat, tmp)
+    res["warm"] = attempt("warm", bench_warm, bank, queries, args.repeat)
+    if args.profile and "error" not in res["warm"]:
+        res["profile"] = profile_queries(bank, [s["query"] for s in res["warm"]["slowest"]])
+    if not args.no_check:
+        res["check"] = attempt("check", bench_check, bank, args.repeat)
+    if not args.no_baseline:
+        corpus = [REPO / "corpus"]
+        res["baseline"] = attempt(
+            "bundled baseline",
+            bench_baseline,
+            args.python,
+            corpus,
+            queries,
+            args,
+            tmp,
+            "bundled",
+            args.repeat,
+            args.cold_repeat,
+        )
+    return True
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -519,17 +892,73 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--queries", type=Path, default=QUERIES, help="query file, one per line")
     ap.add_argument("--profile", action="store_true", help="cProfile the slowest warm queries")
     ap.add_argument("--python", default=sys.executable, help="interpreter for the children")
-    ap.add_argument("--timeout", type=float, default=None, help="seconds per large build")
+    ap.add_argument(
+        "--huge",
+        action="store_true",
+        help="also make the shuffled, repeated large corpus (--huge-chars) and build it (≈1 h)",
+    )
+    ap.add_argument("--huge-chars", type=int, default=HUGE_CHARS, help="size of --huge (100M)")
+    ap.add_argument("--seed", type=int, default=1, help="seed of the --huge shuffles (1)")
+    ap.add_argument(
+        "--skip-bundled", action="store_true", help="measure only the extra corpora asked for"
+    )
+    ap.add_argument(
+        "--extra-repeat", type=int, default=1, help="builds of each extra corpus (default 1)"
+    )
+    ap.add_argument("--no-baseline", action="store_true", help="skip bench/baseline.py")
+    ap.add_argument(
+        "--baseline-queries",
+        type=int,
+        default=300,
+        help="at most this many queries for the baseline's warm figures (default 300)",
+    )
+    ap.add_argument(
+        "--baseline-budget",
+        type=float,
+        default=120.0,
+        help="seconds of baseline warm queries per corpus (default 120)",
+    )
+    ap.add_argument("--no-check", action="store_true", help="skip the 20K-character check")
+    ap.add_argument("--markdown", action="store_true", help="print the summary as Markdown")
+    ap.add_argument(
+        "--show",
+        type=Path,
+        nargs="+",
+        metavar="JSON",
+        help="print the summary tables of saved -o results (merged) instead of measuring",
+    )
+    ap.add_argument(
+        "--timeout", type=float, default=None, help="seconds per build of an extra corpus"
+    )
     ap.add_argument("-o", "--output", type=Path, help="also write the JSON result to FILE")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = ap.parse_args(argv)
     args.repeat = max(1, args.repeat)
+    args.extra_repeat = max(1, args.extra_repeat)
     args.cold_repeat = max(1, args.cold_repeat or max(5, args.repeat))
     return args
 
 
+def show(paths: list[Path], timeout: float | None, markdown: bool) -> int:
+    """Print the summary tables of saved results (-o files), merged in the order given: a
+    later file's corpus replaces an earlier one's."""
+    merged: dict = {}
+    for path in paths:
+        res = json.loads(path.read_text(encoding="utf-8"))
+        if "build" in res:
+            for key in BANK_KEYS:
+                merged.pop(key, None)
+        merged.update({k: v for k, v in res.items() if k in BANK_KEYS or k in EXTRAS})
+        print(f"{path.name}: {res['env']['commit']}, load {res['env']['loadavg_at_start'][0]:.1f}")
+        timeout = timeout or res.get("timeout")
+    print_tables(merged, timeout, markdown)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.show:
+        return show(args.show, args.timeout, args.markdown)
     queries_path = args.queries.resolve()
     if not queries_path.exists():
         log(f"bench: no query file at {queries_path}")
@@ -544,23 +973,28 @@ def main(argv: list[str] | None = None) -> int:
             "loadavg_at_start": list(os.getloadavg()),
         },
         "repeat": args.repeat,
+        "timeout": args.timeout,
         "targets": TARGETS,
     }
     tmp = Path(tempfile.mkdtemp(prefix="phraser-bench-"))
     try:
-        built = attempt("bundled", bench_build, args.python, [], args.repeat, tmp, "bundled")
-        if "error" in built:
+        if not args.skip_bundled and not bench_bundled(res, args, tmp, queries):
             return 1
-        res["build"], bank = built
-        res["cold"] = attempt("cold", bench_cold, args.python, bank, args.cold_repeat, tmp)
-        res["warm"] = attempt("warm", bench_warm, bank, queries, args.repeat)
-        if args.profile and "error" not in res["warm"]:
-            slow = [s["query"] for s in res["warm"]["slowest"]]
-            res["profile"] = profile_queries(bank, slow)
-        if args.large:
-            res["large"] = bench_extra("large", LARGE, args, tmp, queries)
         if args.reports:
             res["reports"] = bench_extra("reports", REPORTS, args, tmp, queries)
+        if args.large:
+            res["large"] = bench_extra("large", LARGE, args, tmp, queries)
+        if args.huge:
+            folder = tmp / "huge-corpus"
+            try:
+                made = huge.make_corpus(folder, args.huge_chars, args.seed, LARGE)
+            except OSError as exc:
+                res["huge"] = {"path": str(LARGE.resolve()), "skipped": str(exc)}
+            else:
+                log(f"[huge] {made['characters']:,} characters in {made['files']} files")
+                res["huge"] = bench_extra("huge", folder, args, tmp, queries)
+                res["huge"]["made"] = made
+                shutil.rmtree(folder, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     end_commit = git_commit()
@@ -580,6 +1014,7 @@ def main(argv: list[str] | None = None) -> int:
         print(text)
     else:
         print_report(res)
+        print_tables(res, args.timeout, args.markdown)
         missed = [k for k, ok in res["checks"].items() if not ok]
         print("\ntargets: " + ("all met" if not missed else "MISSED " + ", ".join(missed)))
         if res["errors"]:
