@@ -22,7 +22,7 @@ from .corpus import DocInfo, Spool
 from .mine import Example, MineParams, MineResult
 from .text import simplified_forms, slot_marks
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 EXAMPLE_CHARS = 120
 REQUIRED_TABLES = {
     "meta",
@@ -131,9 +131,19 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         pk="phrase_id",
         foreign_keys=[("phrase_id", "phrases", "id")],
     )
-    db["senses"].create(
-        {"term": str, "phrase_id": int, "weight": float, "idf": float, "part": int, "width": int},
-        foreign_keys=[("phrase_id", "phrases", "id")],
+    # Clustered by term (WITHOUT ROWID): a query reads each term's postings as one run of
+    # pages instead of a row lookup per posting.
+    db.execute(
+        """CREATE TABLE "senses" (
+   "term" TEXT NOT NULL,
+   "phrase_id" INTEGER NOT NULL REFERENCES "phrases"("id"),
+   "weight" REAL,
+   "idf" REAL,
+   "part" INTEGER NOT NULL,
+   "width" INTEGER,
+   "synonym" INTEGER,
+   PRIMARY KEY ("term", "phrase_id", "part")
+) WITHOUT ROWID"""
     )
     db["meanings"].create(
         {"char": str, "phrase_id": int, "weight": float},
@@ -197,7 +207,6 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     db["pairs"].create_index(["a_id"])
     db["pairs"].create_index(["b_id"])
     db["examples"].create_index(["kind", "entry_id"])
-    db["senses"].create_index(["term"])
     db["entry_documents"].create_index(["doc_id", "kind"])
     db["document_tags"].create_index(["tag"])
     db["meanings"].create_index(["char", "phrase_id", "weight"])
@@ -497,16 +506,25 @@ class Bank:
             words,
         )
 
-    def senses(self, terms: Iterable[str], phrase_ids: Iterable[int] | None = None) -> list[tuple]:
+    def senses(
+        self,
+        terms: Iterable[str],
+        phrase_ids: Iterable[int] | None = None,
+        *,
+        synonyms: bool = True,
+    ) -> list[tuple]:
         """(term, phrase_id, weight, idf, part, width) rows for the given sense terms,
-        optionally only of the given phrases."""
+        optionally only of the given phrases; without `synonyms`, not the rows where the
+        term stands for a morpheme as its synonym."""
         ids = sorted(set(phrase_ids)) if phrase_ids is not None else None
         if ids is not None and not ids:
             return []
-        where_ids = f" and phrase_id in ({','.join(map(str, ids))})" if ids is not None else ""
+        where = f" and phrase_id in ({','.join(map(str, ids))})" if ids is not None else ""
+        if not synonyms:
+            where += " and not synonym"
         return self._where_in(
             "select term, phrase_id, weight, idf, part, width from senses "
-            "where term in ({marks})" + where_ids,
+            "where term in ({marks})" + where,
             terms,
         )
 
