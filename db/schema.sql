@@ -105,8 +105,8 @@ CREATE TABLE "senses" (
    "idf" REAL,
    "part" INTEGER NOT NULL,
    "width" INTEGER,
-   "synonym" INTEGER,
-   PRIMARY KEY ("term", "phrase_id", "part")
+   "synonym" INTEGER NOT NULL,
+   PRIMARY KEY ("term", "synonym", "part", "phrase_id")
 ) WITHOUT ROWID;
 CREATE TABLE "templates" (
    "id" INTEGER PRIMARY KEY,

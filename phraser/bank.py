@@ -131,8 +131,9 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         pk="phrase_id",
         foreign_keys=[("phrase_id", "phrases", "id")],
     )
-    # Clustered by term (WITHOUT ROWID): a query reads each term's postings as one run of
-    # pages instead of a row lookup per posting.
+    # Clustered by term (WITHOUT ROWID), then by whether the term is a morpheme's synonym and
+    # by part: a query reads just the postings it wants (say a term's rows for whole phrases
+    # and own morphemes, not its thousands as a synonym or context word) as a run of pages.
     db.execute(
         """CREATE TABLE "senses" (
    "term" TEXT NOT NULL,
@@ -141,8 +142,8 @@ def _create_schema(db: sqlite_utils.Database) -> None:
    "idf" REAL,
    "part" INTEGER NOT NULL,
    "width" INTEGER,
-   "synonym" INTEGER,
-   PRIMARY KEY ("term", "phrase_id", "part")
+   "synonym" INTEGER NOT NULL,
+   PRIMARY KEY ("term", "synonym", "part", "phrase_id")
 ) WITHOUT ROWID"""
     )
     db["meanings"].create(
@@ -511,19 +512,22 @@ class Bank:
         terms: Iterable[str],
         phrase_ids: Iterable[int] | None = None,
         *,
-        synonyms: bool = True,
+        synonym: bool = False,
+        parts: str = "all",
     ) -> list[tuple]:
-        """(term, phrase_id, weight, idf, part, width) rows for the given sense terms,
-        optionally only of the given phrases; without `synonyms`, not the rows where the
-        term stands for a morpheme as its synonym."""
+        """(term, phrase_id, weight, idf, part, width, synonym) rows for the given sense
+        terms, optionally only of the given phrases: with `synonym`, the rows where the term
+        stands for a morpheme as its synonym, else the others; `parts` "all", "explained"
+        (whole phrase and morphemes: no context words) or "context" (only those)."""
         ids = sorted(set(phrase_ids)) if phrase_ids is not None else None
         if ids is not None and not ids:
             return []
-        where = f" and phrase_id in ({','.join(map(str, ids))})" if ids is not None else ""
-        if not synonyms:
-            where += " and not synonym"
+        # Spelled so that SQLite seeks on the primary key (term, synonym, part, phrase_id).
+        where = f" and synonym = {int(synonym)}" + _SENSE_PARTS[parts]
+        if ids is not None:
+            where += f" and phrase_id in ({','.join(map(str, ids))})"
         return self._where_in(
-            "select term, phrase_id, weight, idf, part, width from senses "
+            "select term, phrase_id, weight, idf, part, width, synonym from senses "
             "where term in ({marks})" + where,
             terms,
         )
@@ -848,6 +852,13 @@ class Bank:
             raise ValueError(flag)
         return frozenset(t for (t,) in self.db.execute(f"select text from curation where {flag}"))
 
+
+#: `Bank.senses` parts: part -2 marks a context word, -1 the whole phrase, 0.. a morpheme.
+_SENSE_PARTS = {
+    "all": " and part >= -2",
+    "explained": " and part >= -1",
+    "context": " and part = -2",
+}
 
 #: The texts the user banned, as a subquery.
 BANNED = "select text from curation where banned"

@@ -74,12 +74,19 @@ def _by_senses(
     for word, synonym in index.bank.expand(t for t in terms if len(t) >= 2):
         if synonym not in stands_for:
             stands_for[synonym] = (word, 0.7)
+    # The rows that explain a phrase in other words come first: its whole meaning, a
+    # morpheme's synonym, a morpheme met through a query synonym. Only the phrases they
+    # find are read in full (context words, single characters): most rows the terms meet
+    # belong to phrases that would only repeat their own words (dropped below), and a
+    # character alone would pull in thousands of phrases and explain nothing.
     words = [t for t, (source, _d) in stands_for.items() if source == t and len(t) >= 2]
-    rows = index.bank.senses(words)
-    rows += index.bank.senses((t for t, (s, _d) in stands_for.items() if s != t), synonyms=False)
-    # Single characters only for the phrases the words found (a character alone would
-    # pull in thousands of phrases and explain nothing by itself).
-    found = {r[1] for r in rows}
+    synonyms = [t for t, (source, _d) in stands_for.items() if source != t]
+    first = index.bank.senses(words, parts="explained")
+    first += index.bank.senses(words, synonym=True)
+    first += index.bank.senses(synonyms, parts="explained")
+    found = {r[1] for r in first if r[4] < 0 or r[6] or stands_for[r[0]][0] != r[0]}
+    rows = [r for r in first if r[1] in found]
+    rows += index.bank.senses(words + synonyms, found, parts="context")
     rows += index.bank.senses((t for t in stands_for if len(t) == 1), found)
     by_phrase: dict[int, list[tuple]] = defaultdict(list)
     for row in rows:
@@ -106,7 +113,7 @@ def _by_senses(
         context: list[str] = []
         cover: dict[tuple[int, int], float] = {}
         best: dict[tuple[int, int], tuple[float, str]] = {}
-        for term, _pid, weight, idf, part, width in hits:
+        for term, _pid, weight, idf, part, width, _synonym in hits:
             discount, shown, mask = info[term]
             explained |= mask
             if part == CONTEXT:
