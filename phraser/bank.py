@@ -14,13 +14,15 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
-from . import shape, sound
-from .corpus import DocInfo, Spool
-from .mine import Example, MineParams, MineResult
-from .text import simplified_forms, slot_marks
+from .text import slot_marks
+
+if TYPE_CHECKING:  # the build side's modules: a query never needs them (nor numpy)
+    from .corpus import DocInfo, Spool
+    from .mine import Example, MineParams, MineResult
 
 SCHEMA_VERSION = 7
 EXAMPLE_CHARS = 120
@@ -326,6 +328,9 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
         "document_tags",
         ({"doc_id": d.idx, "tag": tag} for d in spool.docs for tag in sorted(set(d.tags))),
     )
+    from . import shape, sound
+    from .text import simplified_forms
+
     readings = sound.char_readings()
     simple = simplified_forms(list(readings))
     alike = shape.look_alikes({c for st in result.phrases for c in st.text})
@@ -581,12 +586,16 @@ class Bank:
 
     def params(self) -> MineParams:
         """The mining parameters this bank was built with."""
+        from .mine import MineParams
+
         stored = json.loads(self.meta().get("params", "{}"))
         known = MineParams.__dataclass_fields__
         return MineParams(**{k: v for k, v in stored.items() if k in known})
 
     def documents(self) -> list[DocInfo]:
         """The bank's documents, in mining order, with their tags."""
+        from .corpus import DocInfo
+
         tags: dict[int, list[str]] = {}
         for doc_id, tag in self.db.execute("select doc_id, tag from document_tags order by tag"):
             tags.setdefault(doc_id, []).append(tag)
