@@ -99,13 +99,15 @@ CREATE TABLE "phrases" (
    "words" TEXT
 );
 CREATE TABLE "senses" (
-   "term" TEXT,
-   "phrase_id" INTEGER REFERENCES "phrases"("id"),
+   "term" TEXT NOT NULL,
+   "phrase_id" INTEGER NOT NULL REFERENCES "phrases"("id"),
    "weight" REAL,
    "idf" REAL,
-   "part" INTEGER,
-   "width" INTEGER
-);
+   "part" INTEGER NOT NULL,
+   "width" INTEGER,
+   "synonym" INTEGER NOT NULL,
+   PRIMARY KEY ("term", "synonym", "part", "phrase_id")
+) WITHOUT ROWID;
 CREATE TABLE "templates" (
    "id" INTEGER PRIMARY KEY,
    "text" TEXT,
@@ -140,8 +142,6 @@ CREATE INDEX "idx_phrases_score"
     ON "phrases" ("score");
 CREATE UNIQUE INDEX "idx_phrases_text"
     ON "phrases" ("text");
-CREATE INDEX "idx_senses_term"
-    ON "senses" ("term");
 CREATE INDEX "idx_templates_suffix"
     ON "templates" ("suffix");
 CREATE UNIQUE INDEX "idx_templates_text"

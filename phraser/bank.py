@@ -14,15 +14,17 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
-from . import shape, sound
-from .corpus import DocInfo, Spool
-from .mine import Example, MineParams, MineResult
-from .text import simplified_forms, slot_marks
+from .text import slot_marks
 
-SCHEMA_VERSION = 6
+if TYPE_CHECKING:  # the build side's modules: a query never needs them (nor numpy)
+    from .corpus import DocInfo, Spool
+    from .mine import Example, MineParams, MineResult
+
+SCHEMA_VERSION = 7
 EXAMPLE_CHARS = 120
 REQUIRED_TABLES = {
     "meta",
@@ -131,9 +133,20 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         pk="phrase_id",
         foreign_keys=[("phrase_id", "phrases", "id")],
     )
-    db["senses"].create(
-        {"term": str, "phrase_id": int, "weight": float, "idf": float, "part": int, "width": int},
-        foreign_keys=[("phrase_id", "phrases", "id")],
+    # Clustered by term (WITHOUT ROWID), then by whether the term is a morpheme's synonym and
+    # by part: a query reads just the postings it wants (say a term's rows for whole phrases
+    # and own morphemes, not its thousands as a synonym or context word) as a run of pages.
+    db.execute(
+        """CREATE TABLE "senses" (
+   "term" TEXT NOT NULL,
+   "phrase_id" INTEGER NOT NULL REFERENCES "phrases"("id"),
+   "weight" REAL,
+   "idf" REAL,
+   "part" INTEGER NOT NULL,
+   "width" INTEGER,
+   "synonym" INTEGER NOT NULL,
+   PRIMARY KEY ("term", "synonym", "part", "phrase_id")
+) WITHOUT ROWID"""
     )
     db["meanings"].create(
         {"char": str, "phrase_id": int, "weight": float},
@@ -197,7 +210,6 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     db["pairs"].create_index(["a_id"])
     db["pairs"].create_index(["b_id"])
     db["examples"].create_index(["kind", "entry_id"])
-    db["senses"].create_index(["term"])
     db["entry_documents"].create_index(["doc_id", "kind"])
     db["document_tags"].create_index(["tag"])
     db["meanings"].create_index(["char", "phrase_id", "weight"])
@@ -316,6 +328,9 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
         "document_tags",
         ({"doc_id": d.idx, "tag": tag} for d in spool.docs for tag in sorted(set(d.tags))),
     )
+    from . import shape, sound
+    from .text import simplified_forms
+
     readings = sound.char_readings()
     simple = simplified_forms(list(readings))
     alike = shape.look_alikes({c for st in result.phrases for c in st.text})
@@ -497,16 +512,28 @@ class Bank:
             words,
         )
 
-    def senses(self, terms: Iterable[str], phrase_ids: Iterable[int] | None = None) -> list[tuple]:
-        """(term, phrase_id, weight, idf, part, width) rows for the given sense terms,
-        optionally only of the given phrases."""
+    def senses(
+        self,
+        terms: Iterable[str],
+        phrase_ids: Iterable[int] | None = None,
+        *,
+        synonym: bool = False,
+        parts: str = "all",
+    ) -> list[tuple]:
+        """(term, phrase_id, weight, idf, part, width, synonym) rows for the given sense
+        terms, optionally only of the given phrases: with `synonym`, the rows where the term
+        stands for a morpheme as its synonym, else the others; `parts` "all", "explained"
+        (whole phrase and morphemes: no context words) or "context" (only those)."""
         ids = sorted(set(phrase_ids)) if phrase_ids is not None else None
         if ids is not None and not ids:
             return []
-        where_ids = f" and phrase_id in ({','.join(map(str, ids))})" if ids is not None else ""
+        # Spelled so that SQLite seeks on the primary key (term, synonym, part, phrase_id).
+        where = f" and synonym = {int(synonym)}" + _SENSE_PARTS[parts]
+        if ids is not None:
+            where += f" and phrase_id in ({','.join(map(str, ids))})"
         return self._where_in(
-            "select term, phrase_id, weight, idf, part, width from senses "
-            "where term in ({marks})" + where_ids,
+            "select term, phrase_id, weight, idf, part, width, synonym from senses "
+            "where term in ({marks})" + where,
             terms,
         )
 
@@ -559,12 +586,16 @@ class Bank:
 
     def params(self) -> MineParams:
         """The mining parameters this bank was built with."""
+        from .mine import MineParams
+
         stored = json.loads(self.meta().get("params", "{}"))
         known = MineParams.__dataclass_fields__
         return MineParams(**{k: v for k, v in stored.items() if k in known})
 
     def documents(self) -> list[DocInfo]:
         """The bank's documents, in mining order, with their tags."""
+        from .corpus import DocInfo
+
         tags: dict[int, list[str]] = {}
         for doc_id, tag in self.db.execute("select doc_id, tag from document_tags order by tag"):
             tags.setdefault(doc_id, []).append(tag)
@@ -830,6 +861,13 @@ class Bank:
             raise ValueError(flag)
         return frozenset(t for (t,) in self.db.execute(f"select text from curation where {flag}"))
 
+
+#: `Bank.senses` parts: part -2 marks a context word, -1 the whole phrase, 0.. a morpheme.
+_SENSE_PARTS = {
+    "all": " and part >= -2",
+    "explained": " and part >= -1",
+    "context": " and part = -2",
+}
 
 #: The texts the user banned, as a subquery.
 BANNED = "select text from curation where banned"

@@ -61,6 +61,9 @@ class Sense:
     weight: float
     part: int  # start of the morpheme it explains; -1 for the whole phrase
     width: int  # length of that morpheme
+    #: A synonym standing for a morpheme (not the morpheme itself): a query's own
+    #: synonyms skip these rows, a synonym of a synonym being two hops from the phrase.
+    synonym: bool = False
 
 
 def _data_file(package: str, *parts: str) -> Path | None:
@@ -164,12 +167,12 @@ class Lexicon:
         """The sense bag of one phrase; `tokenize` splits a gloss into words."""
         bag: dict[tuple[str, int], Sense] = {}
 
-        def add(term: str, weight: float, part: int, width: int) -> None:
+        def add(term: str, weight: float, part: int, width: int, synonym: bool = False) -> None:
             if not term or term in STOP_WORDS or term == phrase:
                 return
             key = (term, part)
             if key not in bag or bag[key].weight < weight:
-                bag[key] = Sense(term, weight, part, width)
+                bag[key] = Sense(term, weight, part, width, synonym)
 
         pos = 0
         for word in words:
@@ -177,14 +180,14 @@ class Lexicon:
                 add(word, 1.0, pos, len(word))
                 for syn in self.synonyms_of(word):
                     if len(syn) >= 2:
-                        add(syn, 0.8, pos, len(word))
+                        add(syn, 0.8, pos, len(word), synonym=True)
             else:
                 # A one-character word is a morpheme of its own (齐抓共管 = 齐·抓·共·管): its
                 # multi-character synonyms explain it; one-character ones are too loose.
                 add(word, 0.5, pos, 1)
                 for syn in self.synonyms_of(word):
                     if len(syn) >= 2:
-                        add(syn, 0.6, pos, 1)
+                        add(syn, 0.6, pos, 1, synonym=True)
             pos += len(word)
         for syn in self.synonyms_of(phrase):
             if len(syn) >= 2:
@@ -311,4 +314,5 @@ def sense_rows(
                 "idf": round(math.log(1 + n / df[s.term]), 4),
                 "part": s.part,
                 "width": s.width,
+                "synonym": int(s.synonym),
             }

@@ -54,60 +54,94 @@ def match(query: str, index: Index, *, limit: int = 10) -> list[Suggestion]:
         literal_cover.update(range(a, b))
     damp = 1.0 - 0.25 * len(literal_cover.intersection(content)) / len(content)
     terms = _terms(query)
-    # The query's own words, and their synonyms standing for them at a discount: the
-    # drafter says 力气 where the gloss says 力量.
+    scored = _by_senses(query, terms, content, index, damp)
+    scored += _by_gloss(query, index, damp)
+    scored += _by_meaning(query, terms, index, damp)
+    return _agree(scored)[:limit]
+
+
+def _by_senses(
+    query: str, terms: set[str], content: list[int], index: Index, damp: float
+) -> list[Suggestion]:
+    """The sense-bag reading.
+
+    The query's own words meet every row of the bags; their synonyms (standing for them at
+    a discount: the drafter says 力气 where the gloss says 力量) meet the phrases' own
+    morphemes, glosses and context words, not the synonyms listed for those morphemes: a
+    synonym of a synonym is two hops off, and those rows were two thirds of all read.
+    """
     stands_for: dict[str, tuple[str, float]] = {t: (t, 1.0) for t in terms}
     for word, synonym in index.bank.expand(t for t in terms if len(t) >= 2):
         if synonym not in stands_for:
             stands_for[synonym] = (word, 0.7)
-    # Words first; single characters only for the phrases the words found (a character
-    # alone would pull in thousands of phrases and explain nothing by itself).
-    rows = index.bank.senses(t for t in stands_for if len(t) >= 2)
-    found = {r[1] for r in rows}
+    # The rows that explain a phrase in other words come first: its whole meaning, a
+    # morpheme's synonym, a morpheme met through a query synonym. Only the phrases they
+    # find are read in full (context words, single characters): most rows the terms meet
+    # belong to phrases that would only repeat their own words (dropped below), and a
+    # character alone would pull in thousands of phrases and explain nothing.
+    words = [t for t, (source, _d) in stands_for.items() if source == t and len(t) >= 2]
+    synonyms = [t for t, (source, _d) in stands_for.items() if source != t]
+    first = index.bank.senses(words, parts="explained")
+    first += index.bank.senses(words, synonym=True)
+    first += index.bank.senses(synonyms, parts="explained")
+    found = {r[1] for r in first if r[4] < 0 or r[6] or stands_for[r[0]][0] != r[0]}
+    rows = [r for r in first if r[1] in found]
+    rows += index.bank.senses(words + synonyms, found, parts="context")
     rows += index.bank.senses((t for t in stands_for if len(t) == 1), found)
     by_phrase: dict[int, list[tuple]] = defaultdict(list)
     for row in rows:
         by_phrase[row[1]].append(row)
-    where: dict[str, set[int]] = {}
-    scored = []
+    # Per term: its discount, how it is shown, and the query positions it explains (a bit
+    # per character), so the loop below does no string work.
+    content_bits = sum(1 << i for i in content)
+    masks: dict[str, int] = {}
+    info: dict[str, tuple[float, str, int]] = {}
+    for term, (source, discount) in stands_for.items():
+        if source not in masks:
+            masks[source] = sum(1 << i for i in _positions(query, source)) & content_bits
+        shown = term if source == term else f"{source}→{term}"
+        info[term] = (discount, shown, masks[source])
+    n_content = len(content)
+    out = []
     for pid, hits in by_phrase.items():
         text = index.by_id.get(pid)
         if text is None or text in query:
             continue
-        cover = [0.0] * len(text)
-        whole: set[str] = set()
-        context: set[str] = set()
-        explained: set[int] = set()
+        size = len(text)
+        explained = 0
+        whole: list[str] = []
+        context: list[str] = []
+        cover: dict[tuple[int, int], float] = {}
         best: dict[tuple[int, int], tuple[float, str]] = {}
-        for term, _pid, weight, idf, part, width in hits:
-            source, discount = stands_for[term]
-            weight *= discount
-            if source not in where:
-                where[source] = _positions(query, source)
-            explained |= where[source]
-            if source != term:
-                term = f"{source}→{term}"
+        for term, _pid, weight, idf, part, width, _synonym in hits:
+            discount, shown, mask = info[term]
+            explained |= mask
             if part == CONTEXT:
-                context.add(term)
-                continue
-            if part < 0:
-                whole.add(term)
-                continue
-            if (part, width) not in best or best[(part, width)][0] < weight * idf:
-                best[(part, width)] = (weight * idf, term)
-            for k in range(part, min(part + width, len(text))):
-                cover[k] = max(cover[k], weight)
-        if not whole and all(term in text for (_s, term) in best.values()):
+                context.append(shown)
+            elif part < 0:
+                whole.append(shown)
+            else:
+                weight *= discount
+                slot = (part, width)
+                if slot not in best or best[slot][0] < weight * idf:
+                    best[slot] = (weight * idf, shown)
+                if cover.get(slot, 0.0) < weight:
+                    cover[slot] = weight
+        if not whole and all(shown in text for (_s, shown) in best.values()):
             continue  # only the phrase's own words: a literal overlap, not a paraphrase
+        # A phrase's morphemes tile it, so each slot covers its own characters.
+        covered = sum(w * (min(p + n, size) - p) for (p, n), w in cover.items())
         phrase_side = max(
-            sum(cover) / len(text) + 0.1 * min(2, len(context)),
+            covered / size + 0.1 * min(2, len(context)),
             min(1.0, len(whole) / 3),
             0.2 * min(3, len(context)),
         )
-        query_side = len(explained.intersection(content)) / len(content)
-        literal = sum(1 for c in text if c in query) / len(text)
-        if literal >= 0.75 or phrase_side < 0.3 or query_side < 0.25:
-            continue  # the words are there already (exact, variant, typo), or too little
+        query_side = explained.bit_count() / n_content
+        if phrase_side < 0.3 or query_side < 0.25:
+            continue
+        literal = sum(1 for c in text if c in query) / size
+        if literal >= 0.75:
+            continue  # the words are there already (exact, variant, typo)
         e = index.phrases[text]
         conf = 0.3 + 0.25 * phrase_side + 0.3 * query_side + 0.1 * e.quality - 0.15 * literal
         conf *= damp
@@ -116,10 +150,8 @@ def match(query: str, index: Index, *, limit: int = 10) -> list[Suggestion]:
             parts.append("means " + "、".join(sorted(whole)[:3]))
         if context:
             parts.append("used with " + "、".join(sorted(context)[:3]))
-        scored.append(Suggestion(text, "phrase", "intent", conf, "; ".join(parts[:4])))
-    scored += _by_gloss(query, index, damp)
-    scored += _by_meaning(query, terms, index, damp)
-    return _agree(scored)[:limit]
+        out.append(Suggestion(text, "phrase", "intent", conf, "; ".join(parts[:4])))
+    return out
 
 
 #: A paraphrase is a looser reading than a sure typo fix or an exact hit: never above this.
