@@ -37,14 +37,25 @@ def _console(stderr: bool = False):
 
 
 def _open_bank(db_path: Path | None, *, build_if_missing: bool = False):
-    """Open the bank, building it from the bundled corpus on first use when asked."""
-    from phraser.bank import Bank, BankError
+    """Open the bank, building it from the bundled corpus on first use when asked — or
+    when the bank there is the bundled corpus's, from an older phraser."""
+    from phraser.bank import Bank, BankError, StaleBankError
+    from phraser.build import is_bundled_build
 
     path = _db_path(db_path)
     if not path.exists() and build_if_missing:
         click.echo(f"phraser: no bank at {path}; building one from the bundled corpus…", err=True)
         _run_build([], path, quiet=True)
     try:
+        return Bank(path)
+    except StaleBankError as exc:
+        if not (build_if_missing and is_bundled_build(exc)):
+            raise click.ClickException(str(exc)) from None
+        click.echo(
+            f"phraser: {path} is the bundled corpus's bank from an older phraser; rebuilding it…",
+            err=True,
+        )
+        _run_build([], path, quiet=True)
         return Bank(path)
     except BankError as exc:
         hint = "" if "Rebuild" in str(exc) else "\n\nRun `phraser build` first."

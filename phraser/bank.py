@@ -53,6 +53,16 @@ class BankError(Exception):
     """A bank that is missing, unreadable or from another schema; the message says what to do."""
 
 
+class StaleBankError(BankError):
+    """A bank written by another schema version: readable enough to say what it was built
+    from (`fingerprint`, `params`), so one built from the bundled corpus can be rebuilt."""
+
+    def __init__(self, message: str, fingerprint: str | None, params: str | None):
+        super().__init__(message)
+        self.fingerprint = fingerprint
+        self.params = params
+
+
 def default_path() -> Path:
     """`PHRASER_DB`, else `bank.sqlite` in the per-user data directory."""
     env = os.environ.get("PHRASER_DB")
@@ -446,6 +456,11 @@ def _bulk(db: sqlite_utils.Database, table: str, rows: Iterable[dict]) -> None:
         db.conn.executemany(sql, batch)
 
 
+def corpus_fingerprint(shas: Iterable[str]) -> str:
+    """The identity of a set of documents, whatever their order: the sha1 of their sha1s."""
+    return _fingerprint(iter(shas))
+
+
 def _fingerprint(shas: Iterator[str]) -> str:
     import hashlib
 
@@ -479,9 +494,12 @@ class Bank:
                 )
         if version is None or version[0] != str(SCHEMA_VERSION):
             found = version[0] if version else "unknown"
-            raise BankError(
+            meta = dict(self.db.execute("select key, value from meta").fetchall())
+            raise StaleBankError(
                 f"{self.path} was written by bank schema v{found}; this phraser reads "
-                f"v{SCHEMA_VERSION}. Rebuild it with `phraser build`."
+                f"v{SCHEMA_VERSION}. Rebuild it with `phraser build`.",
+                meta.get("corpus_fingerprint"),
+                meta.get("params"),
             )
 
     def glosses(self) -> list[tuple[int, str]]:

@@ -7,8 +7,10 @@ documents while the old files are never read again (they may be gone).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import asdict
 from pathlib import Path
 
 from . import bank
@@ -87,6 +89,26 @@ def remove(
         return gone, summary
     finally:
         old.close()
+
+
+def is_bundled_build(stale: bank.StaleBankError) -> bool:
+    """True when a bank from another schema was built from the bundled corpus with the
+    default parameters: rebuilding it loses nothing the user made (curation lives in its
+    sidecar and is re-applied)."""
+    if stale.fingerprint is None or stale.params is None:
+        return False
+    try:
+        params = json.loads(stale.params)
+    except ValueError:
+        return False
+    defaults = asdict(MineParams())
+    if any(params[k] != v for k, v in defaults.items() if k in params):
+        return False
+    try:
+        shas = [textmod.read_document(p).sha1 for p in textmod.find_files([bundled_corpus()])]
+    except textmod.ReadError:
+        return False
+    return bank.corpus_fingerprint(shas) == stale.fingerprint
 
 
 def _selected(doc: DocInfo, selectors: Iterable[str]) -> bool:

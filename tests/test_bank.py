@@ -134,6 +134,20 @@ def test_schema_version_mismatch(bank_copy, runner):
         Bank(bank_copy)
 
 
+def test_older_bank_of_the_bundled_corpus_is_rebuilt_on_suggest(bundled_bank, tmp_path, runner):
+    """Upgrading phraser must not break `suggest` for someone who only ever used the
+    bundled corpus: that bank is rebuilt; a bank of their own is not touched (above)."""
+    path = tmp_path / "bank.sqlite"
+    path.write_bytes(bundled_bank.read_bytes())
+    with sqlite3.connect(path) as conn:
+        conn.execute("update meta set value = '2' where key = 'schema_version'")
+    result = runner.invoke(cli, ["suggest", "各级各部门要高度重视", "--db", str(path), "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert "older phraser; rebuilding" in result.stderr
+    assert "高度重视" in {s["text"] for s in json.loads(result.stdout)["suggestions"]}
+    assert Bank(path).meta()["schema_version"] == str(SCHEMA_VERSION)
+
+
 def test_missing_schema_version(bank_copy):
     with sqlite3.connect(bank_copy) as conn:
         conn.execute("delete from meta where key = 'schema_version'")
