@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict
 from . import __version__
 from .bank import Bank
 from .card import card
-from .check import check_text
+from .check import Finding, check_text
 from .index import Index
 from .suggest import Suggester, answer, prepare
 
@@ -231,24 +231,9 @@ class CheckIn(BaseModel):
     text: str
 
 
-class FindingOut(BaseModel):
-    """line, col: 1-based (col in characters); offset: 0-based character offset in the
-    whole text; length: characters of `wrong`, which `right` replaces."""
-
-    line: int
-    col: int
-    offset: int
-    length: int
-    level: str
-    match: str
-    wrong: str
-    right: str
-    why: str
-
-
 class CheckOut(BaseModel):
     file: str
-    findings: list[FindingOut]
+    findings: list[Finding]  # the dataclass `check --json` prints, as it is
 
 
 class Detail(BaseModel):
