@@ -158,6 +158,19 @@ class Index:
         return dict(out)
 
     @cached_property
+    def templates_by_prefix(self) -> dict[str, list[tuple[int, TemplateEntry]]]:
+        """Prefix → (position in `templates`, template) of those opening with it: a query
+        meets the few whose prefix it contains instead of testing tens of thousands."""
+        out: dict[str, list[tuple[int, TemplateEntry]]] = defaultdict(list)
+        for n, t in enumerate(self.templates):
+            out[t.prefix].append((n, t))
+        return dict(out)
+
+    @cached_property
+    def template_prefix_sizes(self) -> tuple[int, ...]:
+        return tuple(sorted({len(p) for p in self.templates_by_prefix}))
+
+    @cached_property
     def by_id(self) -> dict[int, str]:
         return {e.id: e.text for e in self.phrases.values()}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz
 
-from ..index import Index
+from ..index import Index, TemplateEntry
 from . import Suggestion
 
 #: Connectors that official style writes shorter inside a template: 以X作为抓手 → 以X为抓手.
@@ -40,13 +40,21 @@ def _starts(query: str, prefix: str):
         i = query.find(prefix, i + 1)
 
 
+def _candidates(query: str, index: Index) -> list[TemplateEntry]:
+    """The templates whose prefix stands in the query, in the index's order."""
+    by_prefix = index.templates_by_prefix
+    sizes = index.template_prefix_sizes
+    found = {query[i : i + k] for k in sizes for i in range(len(query) - k + 1)}
+    return [t for _n, t in sorted(x for p in found.intersection(by_prefix) for x in by_prefix[p])]
+
+
 def match(query: str, index: Index) -> list[Suggestion]:
     """Every template whose prefix stands in the query and whose suffix follows it.
 
     Each occurrence of the prefix is tried (以 may appear twice); the best fit wins.
     """
     out = []
-    for t in index.templates:
+    for t in _candidates(query, index):
         best = None
         for i in _starts(query, t.prefix):
             rest = query[i + len(t.prefix) :]
