@@ -198,8 +198,8 @@ def cli() -> None:
     type=click.IntRange(1),
     default=1,
     show_default=True,
-    help="Processes for the statistics pass. The bank is the same whatever the number; "
-    "more workers take more memory.",
+    help="Processes that cut words for the statistics pass. The bank is the same "
+    "whatever the number.",
 )
 @JSON_OPTION
 def build(

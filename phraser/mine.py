@@ -6,8 +6,9 @@ The passes, each streaming over the spool so memory follows the bank, not the co
    counted only when its (n-1)-prefix or suffix was frequent (Apriori pruning), and the
    same counts give the left/right neighbour entropy of the level below for free.
 2. **stats** — over the surviving candidates: jieba-boundary alignment, document and
-   block spread, template (A…B) occurrences, and parallel list items.
-3. **examples** — a few example sentences for each kept entry.
+   block spread, template (A…B) occurrences, and parallel list items. Occurrences are
+   found for all strings at once with array operations (`phraser.scan`).
+3. **examples** — a few example sentences for the entries chosen after the stats pass.
 
 Scores are explained where they are computed; the README's design section has the why.
 """
@@ -17,7 +18,6 @@ from __future__ import annotations
 import functools
 import logging
 import math
-import multiprocessing
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +26,7 @@ import numpy as np
 
 from . import text as textmod
 from .corpus import Spool
+from .scan import Docs, Layout, Needles, Scan, first_per_group, groups
 
 #: Characters a stock phrase does not start with: particles, conjunctions, prepositions
 #: and modal verbs that glue phrases to their context (的工作, 要进一步).
@@ -217,42 +218,6 @@ def _entropy(count: int, sum_clogc: float) -> float:
     return max(0.0, math.log(count) - sum_clogc / count)
 
 
-class Spread:
-    """How many distinct documents and blocks an item was seen in, counted as the pass
-    streams: ids only grow along the stream, so comparing with the last one seen is
-    enough, and no set per item (millions of them on a large corpus) is kept."""
-
-    __slots__ = ("last_doc", "docs", "last_block", "blocks", "per_doc")
-
-    def __init__(self) -> None:
-        self.last_doc = self.last_block = -1
-        self.docs = self.blocks = 0
-        self.per_doc: list[list[int]] = []  # [doc, occurrences], in stream order
-
-    def see(self, doc: int, block: int) -> bool:
-        """Record one occurrence; True when it opens a new block."""
-        if doc != self.last_doc:
-            self.last_doc, self.docs = doc, self.docs + 1
-            self.per_doc.append([doc, 1])
-        else:
-            self.per_doc[-1][1] += 1
-        if block != self.last_block:
-            self.last_block, self.blocks = block, self.blocks + 1
-            return True
-        return False
-
-
-class TemplateAcc:
-    """Running counts of one A…B pattern during the stats pass."""
-
-    __slots__ = ("count", "spread", "fillers")
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.spread = Spread()
-        self.fillers: dict[str, int] = {}
-
-
 class ListCounts:
     """Streaming counts of parallel list items and of the pairs they form."""
 
@@ -319,95 +284,178 @@ def _item_phrase(item: str, cands: dict, idx: int, n: int) -> str | None:
     return None
 
 
-#: Distinct fillers a template keeps as they are first seen; later ones are not counted.
+#: Distinct fillers a template keeps, the most frequent first.
 MAX_FILLERS = 200
+#: Documents are scanned in runs of about this many characters: a scan's arrays take
+#: ≈ 60 bytes a character, so memory stays bounded whatever the size of the corpus.
+SCAN_CHARS = 4_000_000
 
 
-@dataclass
-class _Gathered:
-    """What one run of documents contributes to the stats pass."""
+class PhraseCounts:
+    """What the stats pass learns about each candidate phrase, scan by scan: how often it
+    stands on word boundaries, the blocks and documents it is in, its first examples (one
+    per block, so they come from different parts of the corpus)."""
 
-    spreads: dict[str, Spread]
-    examples: dict[str, list[Example]]
-    aligned: Counter
-    templates: dict[tuple[str, str], TemplateAcc]
-    lists: ListCounts
+    def __init__(self, texts: list[str], cap: int):
+        self.needles = Needles(texts)
+        self.lens = np.array([len(t) for t in texts], dtype=np.int64)
+        self.aligned = np.zeros(len(texts), dtype=np.int64)
+        self.blocks = np.zeros(len(texts), dtype=np.int64)
+        self.in_docs: list[list[tuple[int, int]]] = [[] for _ in texts]
+        self.examples: list[list[Example]] = [[] for _ in texts]
+        self.cap = cap
 
-
-#: (miner, candidates, heads, tails) while a pool of forked workers gathers.
-_GATHERING: tuple | None = None
-
-
-def _gather_part(part: tuple[int, list[int]]) -> _Gathered:
-    """One forked worker's share of the stats pass (its state is inherited by fork)."""
-    number, docs = part
-    miner, cands, heads, tails = _GATHERING
-    miner.progress = None  # the parent reports progress; a child must not draw
-    return miner._gather_docs(cands, heads, tails, set(docs), capped=number == 0)
-
-
-def _partition(docs: list, workers: int) -> list[list[int]]:
-    """Runs of whole documents, in order, of about equal characters: one per worker."""
-    if workers <= 1 or len(docs) <= 1:
-        return [[d.idx for d in docs]]
-    target = sum(d.chars for d in docs) / workers
-    parts: list[list[int]] = [[]]
-    size = 0
-    for d in docs:
-        if parts[-1] and size >= target * len(parts) and len(parts) < workers:
-            parts.append([])
-        parts[-1].append(d.idx)
-        size += d.chars
-    return parts
+    def add(self, scan: Scan) -> None:
+        pos, cid = scan.find(self.needles)
+        if not len(pos):
+            return
+        n = len(self.lens)
+        whole = scan.bound[pos] & scan.bound[pos + self.lens[cid]]
+        self.aligned += np.bincount(cid[whole], minlength=n)
+        doc = scan.doc_of(pos)
+        first, _ = groups(cid, scan.blocks(pos, doc))
+        self.blocks += np.bincount(cid[first], minlength=n)
+        at, size = groups(cid, doc)
+        for c, d, k in zip(cid[at].tolist(), doc[at].tolist(), size.tolist(), strict=True):
+            self.in_docs[c].append((int(scan.docs.idx[d]), k))
+        for lst in self.in_docs:
+            lst.sort()
+        shown = first[first_per_group(cid[first], self.cap)]
+        for c, place in zip(cid[shown].tolist(), scan.places(pos[shown]), strict=True):
+            if len(self.examples[c]) < self.cap:
+                self.examples[c].append(Example(*place))
 
 
-def _merge_spread(into: Spread, part: Spread) -> None:
-    """Parts hold disjoint documents (and so disjoint blocks): counts add up."""
-    into.docs += part.docs
-    into.blocks += part.blocks
-    into.per_doc += part.per_doc
-    into.last_doc, into.last_block = part.last_doc, part.last_block
+class TemplateCounts:
+    """Occurrences of A…B patterns, scan by scan, as arrays: A a head piece ending on a
+    word boundary, B a tail piece on word boundaries, 2–15 characters of whole words
+    between them in one clause. Fillers are kept as hashes with their first position;
+    only the templates chosen get their filler strings and examples, at the end."""
 
+    def __init__(self, heads: list[str], tails: list[str]):
+        self.heads, self.tails = heads, tails
+        self.head_needles, self.tail_needles = Needles(heads), Needles(tails)
+        self.head_len = np.array([len(h) for h in heads], dtype=np.int64)
+        self.tail_len = np.array([len(t) for t in tails], dtype=np.int64)
+        self.parts: list[dict[str, np.ndarray]] = []
+        #: Each scan's text and documents: filler strings and examples are cut from them.
+        self.texts: list[tuple[str, Docs, int, int]] = []
+        self.rows = 0
 
-def _merge_gathered(parts: list[_Gathered], cands: dict[str, PhraseStat], cap: int):
-    """Parts merged in document order, exactly as one pass over them would count."""
-    if len(parts) == 1:  # nothing to merge: no copies of the biggest structures
-        (part,) = parts
-        for g, found in part.examples.items():
-            if found:
-                st = cands[g]
-                st.examples = (st.examples + found)[:cap]
-        return part.spreads, part.aligned, part.templates, part.lists
-    spreads: dict[str, Spread] = {}
-    aligned: Counter = Counter()
-    templates: dict[tuple[str, str], TemplateAcc] = {}
-    lists = ListCounts()
-    for part in parts:
-        for g, spread in part.spreads.items():
-            if g in spreads:
-                _merge_spread(spreads[g], spread)
-            else:
-                spreads[g] = spread
-        for g, found in part.examples.items():
-            st = cands[g]
-            st.examples = (st.examples + found)[:cap]
-        aligned.update(part.aligned)
-        for key, acc in part.templates.items():
-            have = templates.get(key)
-            if have is None:
-                have = templates[key] = TemplateAcc()
-            have.count += acc.count
-            if have.spread.docs:
-                _merge_spread(have.spread, acc.spread)
-            else:
-                have.spread = acc.spread
-            for filler, n in acc.fillers.items():
-                if filler in have.fillers:
-                    have.fillers[filler] += n
-                elif len(have.fillers) < MAX_FILLERS:
-                    have.fillers[filler] = n
-        lists.merge(part.lists)
-    return spreads, aligned, templates, lists
+    def add(self, scan: Scan, cap: int) -> None:
+        a, b, i, j = self._occurrences(scan)
+        key = a.astype(np.int64) * max(1, len(self.tails)) + b
+        doc = scan.doc_of(i)
+        first, count = groups(key)
+        first_block, _ = groups(key, scan.blocks(i, doc))
+        block_keys, blocks = np.unique(key[first_block], return_counts=True)
+        at, per_doc = groups(key, doc)
+        # 的 closing a filler belongs to the template's wording: 推进……的建设 is 推进……建设.
+        ends = np.where((scan.codes[np.maximum(j - 1, 0)] == ord("的")) & (j - i > 2), j - 1, j)
+        fh = scan.hashes(i, ends - i)
+        f_first, f_count = groups(key, fh)
+        shown, _ = groups(key, scan.sentence_start[i])
+        shown = shown[first_per_group(key[shown], cap)]
+        self.parts.append(
+            {
+                "key": key[first],
+                "count": count,
+                "block_key": block_keys,
+                "blocks": blocks,
+                "doc_key": key[at],
+                "doc": scan.docs.idx[doc[at]],
+                "per_doc": per_doc,
+                "f_key": key[f_first],
+                "f_hash": fh[f_first],
+                "f_count": f_count,
+                "f_rank": f_first + self.rows,
+                "f_pos": i[f_first] + scan.offset,
+                "f_len": (ends - i)[f_first],
+                "ex_key": key[shown],
+                "ex_pos": i[shown] - self.head_len[a[shown]] + scan.offset,
+            }
+        )
+        self.rows += len(key)
+        self.texts.append((scan.text, scan.docs, scan.block_chars, scan.offset))
+
+    def _occurrences(self, scan: Scan):
+        """(head id, tail id, slot start, slot end) of every A…B, in the order one reads
+        them: by tail position, longer tail first, then slot start, shorter head first."""
+        n = scan.n
+        hp, hid = scan.find(self.head_needles)
+        hk = self.head_len[hid]
+        whole = scan.bound[hp] & scan.bound[hp + hk]
+        ends = {}
+        for la in (1, 2):
+            at = np.full(n + 1, -1, dtype=np.int32)
+            sel = whole & (hk == la)
+            at[hp[sel] + la] = hid[sel]
+            ends[la] = at
+        tp, tid = scan.find(self.tail_needles)
+        tk = self.tail_len[tid]
+        ok = scan.bound[tp] & scan.bound[tp + tk] & (tp - scan.run_start[tp] >= 3)
+        tp, tid, tk = tp[ok], tid[ok], tk[ok]
+        rs = scan.run_start[tp]
+        cols: list[list[np.ndarray]] = [[], [], [], [], [], []]
+        for gap in range(2, 16):
+            i = tp - gap
+            for la in (1, 2):
+                sel = np.flatnonzero(i - la >= rs)
+                h = ends[la][i[sel]]
+                hit = sel[h >= 0]
+                for col, v in zip(
+                    cols, (h[h >= 0], tid[hit], i[hit], tp[hit], tk[hit], la), strict=True
+                ):
+                    col.append(np.broadcast_to(v, hit.shape) if np.ndim(v) == 0 else v)
+        a, b, i, j, k, la = (np.concatenate(c) if c else np.zeros(0, np.int64) for c in cols)
+        order = np.lexsort((la, i, -k, j))
+        return a[order], b[order], i[order], j[order]
+
+    def merged(self) -> dict[str, np.ndarray]:
+        """All scans' counts: each pattern key's count and blocks, its distinct fillers
+        (summed over scans, first-seen first) and the rows the other columns hold."""
+        cat = {name: np.concatenate([p[name] for p in self.parts]) for name in self.parts[0]}
+        keys, inverse = np.unique(cat["key"], return_inverse=True)
+        out = dict(cat)
+        out["keys"] = keys
+        out["count"] = np.bincount(inverse, weights=cat["count"]).astype(np.int64)
+        where = np.searchsorted(keys, cat["block_key"])
+        out["blocks"] = np.bincount(where, weights=cat["blocks"], minlength=len(keys))
+        order = np.lexsort((cat["f_rank"], cat["f_hash"], cat["f_key"]))
+        fk, fh = cat["f_key"][order], cat["f_hash"][order]
+        new = np.ones(len(order), dtype=bool)
+        new[1:] = (fk[1:] != fk[:-1]) | (fh[1:] != fh[:-1])
+        starts = np.flatnonzero(new)
+        first = order[starts]
+        for name in ("f_key", "f_rank", "f_pos", "f_len"):
+            out[name] = cat[name][first]
+        out["f_count"] = np.add.reduceat(cat["f_count"][order], starts) if len(order) else fk
+        out["fillers"] = np.bincount(
+            np.searchsorted(keys, out["f_key"]), minlength=len(keys)
+        ).astype(np.int64)
+        return out
+
+    def cut(self, pos: np.ndarray, size: np.ndarray) -> list[str]:
+        """The strings at corpus positions `pos`."""
+        offsets = np.array([t[3] for t in self.texts])
+        which = np.searchsorted(offsets, pos, side="right") - 1
+        return [
+            self.texts[w][0][q - self.texts[w][3] : q - self.texts[w][3] + n]
+            for w, q, n in zip(which.tolist(), pos.tolist(), size.tolist(), strict=True)
+        ]
+
+    def places(self, pos: np.ndarray) -> list[tuple[int, int, int, str]]:
+        """(document, line, column, sentence) of corpus positions, in the order given."""
+        offsets = np.array([t[3] for t in self.texts])
+        which = np.searchsorted(offsets, pos, side="right") - 1
+        out: list = [None] * len(pos)
+        for w in np.unique(which).tolist():
+            text, docs, block_chars, offset = self.texts[w]
+            layout = Layout([text], docs, block_chars, offset)
+            rows = np.flatnonzero(which == w)
+            for r, place in zip(rows.tolist(), layout.places(pos[rows] - offset), strict=True):
+                out[r] = place
+        return out
 
 
 class Miner:
@@ -444,28 +492,41 @@ class Miner:
         if self.progress:
             self.progress(stage, done, total)
 
-    def _sentences(
-        self, stage: str, docs: set[int] | None = None
-    ) -> Iterator[tuple[int, int, int, int, str]]:
-        """(doc, block, line, col, sentence) over the spool, or over `docs` only,
-        reporting progress. Block numbers are the same whichever documents are read."""
+    def _scans(self, stage: str, *, cut: bool) -> Iterator[Scan]:
+        """The corpus as runs of whole documents (`SCAN_CHARS` at most, unless one document
+        is longer), with word boundaries when `cut`, reporting progress. Block numbers
+        count on across documents, a new document opening a new block."""
         block_chars = self.p.resolved_block_chars(self.spool.chars)
-        total = self.spool.chars
-        done = 0
-        block_base = 0
-        for info, body in self.spool.texts():
-            if docs is None or info.idx in docs:
-                offset = 0
-                line_starts = {}
-                for line_no, line in enumerate(body.split("\n"), start=1):
-                    line_starts[line_no] = offset
-                    offset += len(line) + 1
-                for line, col, sentence in textmod.sentences(body):
-                    block = block_base + (line_starts[line] + col) // block_chars
-                    yield info.idx, block, line, col, sentence
-            block_base += info.chars // block_chars + 1
-            done += info.chars
-            self._report(stage, done, total)
+        docs = self.spool.docs
+        bases, base = [], 0
+        for info in docs:
+            bases.append(base)
+            base += info.chars // block_chars + 1
+        runs: list[list[int]] = []
+        size = 0
+        for k, info in enumerate(docs):
+            if not runs or size + info.chars > SCAN_CHARS:
+                runs.append([])
+                size = 0
+            runs[-1].append(k)
+            size += info.chars + 1
+        texts = self.spool.texts()
+        offset = done = 0
+        for run in runs:
+            bodies = [next(texts)[1] for _ in run]
+            starts = np.cumsum([0] + [len(body) + 1 for body in bodies[:-1]])
+            layout = Docs(
+                np.array([docs[k].idx for k in run], dtype=np.int64),
+                starts.astype(np.int64),
+                np.array([bases[k] for k in run], dtype=np.int64),
+            )
+            scan = Scan(bodies, layout, block_chars, offset)
+            if cut:
+                scan.cut(self.workers)
+            yield scan
+            offset += scan.n + 1
+            done += sum(docs[k].chars for k in run)
+            self._report(stage, done, self.spool.chars)
 
     def _clauses(self, stage: str) -> Iterator[str]:
         for info, body in self.spool.texts():
@@ -674,119 +735,38 @@ class Miner:
                 tails.discard(g)
         return heads, tails
 
-    def gather(self, cands: dict[str, PhraseStat]):
+    def gather(self, cands: dict[str, PhraseStat]) -> TemplateCounts:
         """Stats pass: alignment, spread, phrase examples, template slots, list items.
 
-        Everything is counted as the pass streams; nothing proportional to the corpus
-        is kept. With several workers, each takes a run of whole documents and the parts
-        are merged in document order, so the result is the same whatever their number.
+        Scan by scan (see `phraser.scan`): every occurrence of every candidate and
+        template piece is found with array operations; only list items are read sentence
+        by sentence. Workers share the word cutting, so the result does not depend on
+        their number.
         """
         heads, tails = self.template_pieces()
-        parts = _partition(self.spool.docs, self.workers)
-        if len(parts) <= 1:
-            gathered = [self._gather_docs(cands, heads, tails, None, capped=True)]
-        else:
-            global _GATHERING
-            _GATHERING = (self, cands, heads, tails)
-            self._report("gathering statistics", 0, self.spool.chars)
-            try:
-                with multiprocessing.get_context("fork").Pool(len(parts)) as pool:
-                    gathered = pool.map(_gather_part, list(enumerate(parts)))
-            finally:
-                _GATHERING = None
-            self._report("gathering statistics", self.spool.chars, self.spool.chars)
-        spreads, aligned, templates, lists = _merge_gathered(gathered, cands, self.p.examples)
-        for g, st in cands.items():
-            spread = spreads.get(g) or Spread()
-            st.block_count = spread.blocks
-            st.doc_count = spread.docs
-            st.in_docs = [(d, n) for d, n in spread.per_doc]
-            st.aligned = aligned[g] / st.count if st.count else 0.0
+        texts = list(cands)
+        phrases = PhraseCounts(texts, self.p.examples)
+        templates = TemplateCounts(sorted(heads), sorted(tails))
+        lists = ListCounts()
+        for scan in self._scans("gathering statistics", cut=True):
+            phrases.add(scan)
+            templates.add(scan, self.p.examples)
+            for _line, _col, sentence in textmod.sentences(scan.text):
+                if textmod.LIST_SEP.search(sentence):
+                    items = textmod.list_items(sentence)
+                    if len(items) >= 2:
+                        lists.add([it for _o, it in items], cands)
+        for k, g in enumerate(texts):
+            st = cands[g]
+            st.block_count = int(phrases.blocks[k])
+            st.in_docs = phrases.in_docs[k]
+            st.doc_count = len(st.in_docs)
+            st.aligned = int(phrases.aligned[k]) / st.count if st.count else 0.0
+            st.examples = (st.examples + phrases.examples[k])[: self.p.examples]
         chars = self.spool.chars
         self.blocks_total = max(1, chars // self.p.resolved_block_chars(chars))
         self.lists = lists
         return templates
-
-    def _gather_docs(
-        self,
-        cands: dict[str, PhraseStat],
-        heads: set[str],
-        tails: set[str],
-        docs: set[int] | None,
-        *,
-        capped: bool,
-    ) -> _Gathered:
-        """The stats pass over `docs` (all when None). Template fillers are capped at
-        MAX_FILLERS as they are first seen only in the first part: a later part keeps
-        them all, in first-seen order, for the merge to cap as one pass would have."""
-        lens = sorted({len(g) for g in cands}, reverse=True)
-        starts = {g[:2] for g in cands}
-        tail_lens = sorted({len(g) for g in tails}, reverse=True)
-        cap = self.p.examples
-        out = _Gathered({}, defaultdict(list), Counter(), {}, ListCounts())
-        spreads, examples, aligned, templates = (
-            out.spreads,
-            out.examples,
-            out.aligned,
-            out.templates,
-        )
-        for doc, block, line, col, sentence in self._sentences("gathering statistics", docs):
-            for off, clause in textmod.clauses(sentence):
-                size = len(clause)
-                if size < 2:
-                    continue
-                bounds = {0}
-                pos = 0
-                for w in segment(clause):
-                    pos += len(w)
-                    bounds.add(pos)
-                for i in range(size - 1):
-                    if clause[i : i + 2] not in starts:
-                        continue
-                    for k in lens:
-                        g = clause[i : i + k] if i + k <= size else None
-                        if g not in cands:
-                            continue
-                        if i in bounds and i + k in bounds:
-                            aligned[g] += 1
-                        spread = spreads.get(g)
-                        if spread is None:
-                            spread = spreads[g] = Spread()
-                        if spread.see(doc, block):
-                            found = examples[g]
-                            if len(found) < cap:
-                                found.append(Example(doc, line, col + off + i, sentence))
-                # Templates A…B: B starts at a token boundary, the slot is whole tokens.
-                for j in bounds:
-                    if j < 3:
-                        continue
-                    for k in tail_lens:
-                        b = clause[j : j + k]
-                        if len(b) != k or b not in tails or (j + k) not in bounds:
-                            continue
-                        for i in bounds:
-                            if not 2 <= j - i <= 15:
-                                continue
-                            for la in (1, 2):
-                                if i - la < 0 or (i - la) not in bounds:
-                                    continue
-                                a = clause[i - la : i]
-                                if a not in heads:
-                                    continue
-                                acc = templates.get((a, b))
-                                if acc is None:
-                                    acc = templates[(a, b)] = TemplateAcc()
-                                acc.count += 1
-                                acc.spread.see(doc, block)
-                                filler = clause[i:j]
-                                if not capped or len(acc.fillers) < MAX_FILLERS:
-                                    acc.fillers[filler] = acc.fillers.get(filler, 0) + 1
-                                elif filler in acc.fillers:
-                                    acc.fillers[filler] += 1
-            items = textmod.list_items(sentence)
-            if len(items) >= 2:
-                out.lists.add([it for _o, it in items], cands)
-        return out
 
     # -- scoring -------------------------------------------------------------------
 
@@ -805,49 +785,81 @@ class Miner:
                 freedom = min(st.left_entropy, st.right_entropy) / math.log(st.count + 1)
             st.score = phrase_score(st.text, st.count, pmi, freedom, st.dispersion, st.aligned)
 
-    def select_templates(self, templates: dict[tuple[str, str], TemplateAcc]) -> list[TemplateStat]:
+    def select_templates(self, counts: TemplateCounts) -> list[TemplateStat]:
         """Keep A…B patterns with several different fillers whose pieces attract each other."""
         p = self.p
+        if not counts.parts:
+            return []
+        m = counts.merged()
+        keys, c = m["keys"], m["count"]
+        n_tails = max(1, len(counts.tails))
+        a, b = keys // n_tails, keys % n_tails
         total = self.han_chars or 1
+        ca = np.array([self.counts[h] for h in counts.heads], dtype=np.float64)[a]
+        cb = np.array([self.counts[t] for t in counts.tails], dtype=np.float64)[b]
+        # Association: how much more often A…B occur together (slot of 2–15) than their
+        # own frequencies predict. A verb and its object noun (健全……体系) are far apart
+        # in conditional probability but far above chance.
+        lift = c * total / (ca * cb * SLOT_POSITIONS)
+        assoc = np.maximum(c / ca, c / cb)
+        keep = (m["fillers"] >= p.min_fillers) & ((lift >= MIN_LIFT) | (assoc >= 0.3))
+        kept = np.flatnonzero(keep)
+        # The most frequent fillers of each kept pattern, first-seen first among equals.
+        f_keep = np.isin(m["f_key"], keys[kept])
+        order = np.flatnonzero(f_keep)
+        order = order[np.lexsort((m["f_rank"][order], -m["f_count"][order], m["f_key"][order]))]
+        top = order[first_per_group(m["f_key"][order], MAX_FILLERS)]
+        top = top[np.lexsort((m["f_rank"][top], -m["f_count"][top], m["f_key"][top]))]
+        strings = counts.cut(m["f_pos"][top], m["f_len"][top])
+        fillers: dict[int, Counter] = defaultdict(Counter)
+        for key, f, n in zip(
+            m["f_key"][top].tolist(), strings, m["f_count"][top].tolist(), strict=True
+        ):
+            fillers[key][f] = n
+        d_keep = np.isin(m["doc_key"], keys[kept])
+        docs: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for key, d, n in sorted(
+            zip(
+                m["doc_key"][d_keep].tolist(),
+                m["doc"][d_keep].tolist(),
+                m["per_doc"][d_keep].tolist(),
+                strict=True,
+            )
+        ):
+            docs[key].append((d, n))
         out: dict[tuple[str, str], TemplateStat] = {}
-        for (a, b), acc in templates.items():
-            c = acc.count
-            if len(acc.fillers) < p.min_fillers:
-                continue
-            clean: Counter = Counter()
-            for f, n in acc.fillers.items():
-                f = f[:-1] if f.endswith("的") and len(f) > 2 else f
-                clean[f] += n
-            if len(clean) < p.min_fillers:
-                continue
-            # Association: how much more often A…B occur together (slot of 2–15) than their
-            # own frequencies predict. A verb and its object noun (健全……体系) are far apart
-            # in conditional probability but far above chance.
-            ca, cb = self.counts[a], self.counts[b]
-            lift = c * total / (ca * cb * SLOT_POSITIONS)
-            assoc = max(c / ca, c / cb)
-            if lift < MIN_LIFT and assoc < 0.3:
-                continue
-            diversity = len(clean) / c
-            spread = dispersion(c, acc.spread.blocks, self.blocks_total)
-            strength = min(1.0, math.log(max(lift, 1.0)) / 4) + assoc
+        for k in kept.tolist():
+            key, count = int(keys[k]), int(c[k])
+            clean = fillers[key]
+            diversity = len(clean) / count
+            spread = dispersion(count, int(m["blocks"][k]), self.blocks_total)
+            strength = min(1.0, math.log(max(float(lift[k]), 1.0)) / 4) + float(assoc[k])
             score = strength * math.log1p(len(clean)) * (0.5 + 0.5 * diversity) * spread**1.5
-            out[(a, b)] = TemplateStat(
-                a,
-                b,
-                c,
-                clean,
-                score,
-                acc.spread.docs,
-                in_docs=[tuple(x) for x in acc.spread.per_doc],
+            head, tail = counts.heads[int(a[k])], counts.tails[int(b[k])]
+            out[(head, tail)] = TemplateStat(
+                head, tail, count, clean, score, len(docs[key]), in_docs=docs[key]
             )
         # Prefer the longer literal when it covers nearly all of a shorter one's uses.
-        for (a, b), t in sorted(out.items(), key=lambda kv: -len(kv[0][0] + kv[0][1])):
-            for shorter in ((a[1:], b), (a[:-1], b), (a, b[:-1]), (a, b[1:])):
+        for (a_, b_), t in sorted(out.items(), key=lambda kv: -len(kv[0][0] + kv[0][1])):
+            for shorter in ((a_[1:], b_), (a_[:-1], b_), (a_, b_[:-1]), (a_, b_[1:])):
                 s = out.get(shorter)
                 if s is not None and shorter[0] and t.count >= 0.8 * s.count:
                     del out[shorter]
-        return sorted(out.values(), key=lambda t: -t.score)
+        chosen = sorted(out.values(), key=lambda t: -t.score)
+        self._template_examples(counts, m, chosen)
+        return chosen
+
+    def _template_examples(self, counts: TemplateCounts, m: dict, chosen: list[TemplateStat]):
+        """The first sentences each chosen template occurs in."""
+        index = {h: i for i, h in enumerate(counts.heads)}
+        tindex = {t: i for i, t in enumerate(counts.tails)}
+        n_tails = max(1, len(counts.tails))
+        by_key = {index[t.prefix] * n_tails + tindex[t.suffix]: t for t in chosen}
+        rows = np.flatnonzero(np.isin(m["ex_key"], np.fromiter(by_key, dtype=np.int64)))
+        rows = rows[first_per_group(m["ex_key"][rows], self.p.examples)]
+        places = counts.places(m["ex_pos"][rows])
+        for key, place in zip(m["ex_key"][rows].tolist(), places, strict=True):
+            by_key[key].examples.append(Example(*place))
 
     def companions(self, cands: dict[str, PhraseStat]) -> tuple[list[PairStat], dict]:
         """Pairs of phrases side by side in a list, scored by the Ochiai coefficient.
@@ -873,57 +885,54 @@ class Miner:
 
     # -- pass 3: examples ------------------------------------------------------------
 
-    def collect_examples(
-        self, added: dict[str, PhraseStat], templates: list[TemplateStat], pairs: list[PairStat]
-    ) -> None:
-        """Example sentences for entries chosen after the stats pass: templates, pairs and
-        phrases that joined from parallel lists.
-
-        Each sentence is scanned once through windows of the lengths that matter and
-        looked up in dicts, so the cost does not grow with the number of entries.
-        """
+    def collect_examples(self, added: dict[str, PhraseStat], pairs: list[PairStat]) -> None:
+        """Example sentences for entries chosen after the stats pass: companion pairs
+        (sentences holding both) and phrases that joined from parallel lists (with the
+        documents they are in, counted in sentences)."""
         cap = self.p.examples
-        by_tail: dict[str, list[TemplateStat]] = defaultdict(list)
-        for t in templates:
-            by_tail[t.suffix].append(t)
-        pair_index: dict[str, list[PairStat]] = defaultdict(list)
-        for pr in pairs:
-            pair_index[pr.a].append(pr)
-        wanted: dict[int, set[str]] = defaultdict(set)
-        for key in (*added, *by_tail, *pair_index):
-            wanted[len(key)].add(key)
+        keys = list(dict.fromkeys([*added, *(x.a for x in pairs), *(x.b for x in pairs)]))
+        if not keys:
+            return
+        kid = {k: i for i, k in enumerate(keys)}
+        needles = Needles(keys)
+        added_ids = np.array([kid[g] for g in added], dtype=np.int64)
+        pair_a = np.array([kid[x.a] for x in pairs], dtype=np.int64)
+        pair_b = np.array([kid[x.b] for x in pairs], dtype=np.int64)
+        by_a = np.argsort(pair_a, kind="stable")
+        a_start = np.searchsorted(pair_a[by_a], np.arange(len(keys)))
+        a_count = np.searchsorted(pair_a[by_a], np.arange(len(keys)), side="right") - a_start
         docs: dict[str, Counter] = defaultdict(Counter)
-        keys = {k for group in wanted.values() for k in group}
-        starts = {k[:2] for k in keys}
-        sizes = sorted(wanted)
-        for doc, _block, line, col, sentence in self._sentences("collecting examples"):
-            present: dict[str, int] = {}
-            # First occurrence of each key; a two-character prefix test skips most
-            # positions before any longer slice is made.
-            for i in range(len(sentence)):
-                if sentence[i : i + 2] not in starts and sentence[i] not in keys:
-                    continue
-                for size in sizes:
-                    w = sentence[i : i + size]
-                    if len(w) == size and w in keys and w not in present:
-                        present[w] = i
-            if not present:
-                continue
-            for g, at in present.items():
-                st = added.get(g)
-                if st is not None:
-                    docs[g][doc] += 1
+        for scan in self._scans("collecting examples", cut=False):
+            pos, ids = scan.find(needles)
+            sent = scan.sentence_start[pos].astype(np.int64)
+            first, _ = groups(ids, sent)  # each key's first occurrence in each sentence
+            pos, ids, sent = pos[first], ids[first].astype(np.int64), sent[first]
+            mine = np.isin(ids, added_ids)
+            if mine.any():
+                ap, ai = pos[mine], ids[mine]
+                doc = scan.doc_of(ap)
+                at, size = groups(ai, doc)
+                for i, d, n in zip(ai[at].tolist(), doc[at].tolist(), size.tolist(), strict=True):
+                    docs[keys[i]][int(scan.docs.idx[d])] += n
+                shown = first_per_group(ai, cap)
+                for i, place in zip(ai[shown].tolist(), scan.places(ap[shown]), strict=True):
+                    st = added[keys[i]]
                     if len(st.examples) < cap:
-                        st.examples.append(Example(doc, line, col + at, sentence))
-                for t in by_tail.get(g, ()):
-                    if len(t.examples) >= cap:
-                        continue
-                    i = sentence.rfind(t.prefix, max(0, at - 17), at)
-                    if i >= 0 and at - i - len(t.prefix) >= 2:
-                        t.examples.append(Example(doc, line, col + i, sentence))
-                for pr in pair_index.get(g, ()):
-                    if len(pr.examples) < cap and pr.b in sentence:
-                        pr.examples.append(Example(doc, line, col + at, sentence))
+                        st.examples.append(Example(*place))
+            if not len(pairs):
+                continue
+            # Each occurrence of a pair's first phrase, once for each pair it starts,
+            # kept when the pair's second phrase is in the same sentence.
+            reps = a_count[ids]
+            row = np.repeat(np.arange(len(ids)), reps)
+            pair = by_a[np.repeat(a_start[ids], reps) + _ranks(reps)]
+            present = sent * len(keys) + ids
+            both = np.isin(sent[row] * len(keys) + pair_b[pair], present)
+            row, pair = row[both], pair[both]
+            shown = first_per_group(pair, cap)
+            for x, place in zip(pair[shown].tolist(), scan.places(pos[row[shown]]), strict=True):
+                if len(pairs[x].examples) < cap:
+                    pairs[x].examples.append(Example(*place))
         for g, st in added.items():
             st.doc_count = len(docs[g]) or 1
             st.in_docs = sorted(docs[g].items())
@@ -942,12 +951,19 @@ class Miner:
         templates = self.select_templates(template_counts)
         del template_counts
         pairs, added = self.companions(cands)
-        self.collect_examples(added, templates, pairs)
+        self.collect_examples(added, pairs)
         cands.update(added)
         for st in cands.values():
             st.words = self.words(st.text)
         phrases = sorted(cands.values(), key=lambda s: -s.score)
         return MineResult(phrases, templates, pairs, self.spool.chars, self.han_chars)
+
+
+def _ranks(sizes: np.ndarray) -> np.ndarray:
+    """0, 1, …, n−1 for each n of `sizes`, concatenated."""
+    total = int(sizes.sum())
+    starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return np.arange(total) - starts
 
 
 def mine(
@@ -959,8 +975,5 @@ def mine(
 ) -> MineResult:
     """Mine a spooled corpus; see the module docstring for the passes. `extra` phrases
     (added by the user) are kept whatever their statistics. `workers` processes share
-    the stats pass; the result does not depend on their number. One by default: on the
-    large corpus two workers held 4.8 GB (every part's accumulators, a later part's
-    template fillers uncapped so the merge can cap them exactly) and were no faster on a
-    loaded 2-core machine."""
+    the stats pass's word cutting; the result does not depend on their number."""
     return Miner(spool, params or MineParams(), progress, extra, workers).run()
