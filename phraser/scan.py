@@ -127,12 +127,11 @@ class Layout:
     def places(self, pos: np.ndarray) -> list[tuple[int, int, int, str]]:
         """(document, line, column, sentence) of each position, lines and columns 1-based."""
         doc = self.doc_of(pos)
+        start = self.docs.start[doc]
         nl = np.searchsorted(self.newlines, pos)
-        first_nl = np.searchsorted(self.newlines, self.docs.start[doc])
-        line = nl - first_nl + 1
-        line_start = np.where(
-            nl > first_nl, self.newlines[np.maximum(nl - 1, 0)] + 1, self.docs.start[doc]
-        )
+        line = nl - np.searchsorted(self.newlines, start) + 1
+        before = np.concatenate(([-1], self.newlines))[nl]  # the newline before, or -1
+        line_start = np.maximum(before + 1, start)
         col = pos - line_start + 1
         s, e = self.sentence_start[pos], self.sentence_end[pos]
         text = self.text

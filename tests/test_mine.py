@@ -62,6 +62,25 @@ def test_template_with_three_fillers(result):
     assert len(templates["以……为指导"].fillers) == 3
 
 
+def test_template_examples_are_occurrences(result):
+    for t in result.templates:
+        assert t.examples
+        for ex in t.examples:
+            line = ex.sentence
+            assert re.search(f"{t.prefix}.{{2,15}}{t.suffix}", line), (t.text, line)
+
+
+def test_template_keeps_its_most_frequent_fillers(tmp_path, monkeypatch):
+    import phraser.mine
+
+    monkeypatch.setattr(phraser.mine, "MAX_FILLERS", 3)
+    rare = "".join(f"开创{w}新局面。" for w in ("质量建设", "文化事业", "环保工作"))
+    common = "".join(f"开创{w}新局面。" for w in ("科技创新", "教育改革", "卫生服务")) * 2
+    r = _mine(tmp_path, {"a.txt": rare + common})
+    t = next(t for t in r.templates if t.text == "开创……新局面")
+    assert dict(t.fillers) == {"科技创新": 2, "教育改革": 2, "卫生服务": 2}
+
+
 def test_companion_pair(result):
     pairs = {(p.a, p.b): p for p in result.pairs}
     assert ("统一思想", "提高认识") in pairs
