@@ -315,11 +315,9 @@ class PhraseCounts:
         doc = scan.doc_of(pos)
         first, _ = groups(cid, scan.blocks(pos, doc))
         self.blocks += np.bincount(cid[first], minlength=n)
-        at, size = groups(cid, doc)
+        at, size = groups(cid, doc)  # a phrase's documents come in document order
         for c, d, k in zip(cid[at].tolist(), doc[at].tolist(), size.tolist(), strict=True):
             self.in_docs[c].append((int(scan.docs.idx[d]), k))
-        for lst in self.in_docs:
-            lst.sort()
         shown = first[first_per_group(cid[first], self.cap)]
         for c, place in zip(cid[shown].tolist(), scan.places(pos[shown]), strict=True):
             if len(self.examples[c]) < self.cap:

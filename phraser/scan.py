@@ -28,6 +28,9 @@ _MASK = _BITS - 1
 #: An odd multiplier, so it has an inverse mod 2**64 and prefix sums can be "divided out".
 BASE = 0x9E3779B97F4A7C15
 _BASE_INV = pow(BASE, -1, _BITS)
+#: Bits of the filter that rules most windows out before the binary search.
+FILTER_BITS = 24
+_LOW = np.uint64((1 << FILTER_BITS) - 1)
 #: Characters that end a sentence (text.SENTENCE_END's class).
 SENTENCE_ENDS = "。！？!?；;\n"
 
@@ -41,20 +44,26 @@ def string_hash(s: str) -> int:
 
 
 class Needles:
-    """Strings sought, grouped by length, each length's hashes sorted for binary search."""
+    """Strings sought, grouped by length, each length's hashes sorted for binary search,
+    and a bitmap of their hashes' low bits: one lookup rules out almost every window,
+    where a binary search would take ~18 cache-missing steps for each."""
 
     def __init__(self, strings: Sequence[str]):
         self.strings = list(strings)
-        by_len: dict[int, list[tuple[int, int]]] = {}
+        by_len: dict[int, list[int]] = {}
         for i, s in enumerate(self.strings):
-            by_len.setdefault(len(s), []).append((string_hash(s), i))
+            by_len.setdefault(len(s), []).append(i)
         self.lengths: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        for k, pairs in sorted(by_len.items()):
-            pairs.sort()
-            self.lengths[k] = (
-                np.array([h for h, _ in pairs], dtype=np.uint64),
-                np.array([i for _, i in pairs], dtype=np.int32),
-            )
+        self.filter = np.zeros(1 << FILTER_BITS, dtype=bool)
+        for k, ids in sorted(by_len.items()):
+            joined = "".join(self.strings[i] for i in ids).encode("utf-32-le")
+            chars = np.frombuffer(joined, dtype=np.uint32).reshape(len(ids), k)
+            h = np.zeros(len(ids), dtype=np.uint64)
+            for t in range(k):
+                h = h * np.uint64(BASE) + chars[:, t].astype(np.uint64) + np.uint64(1)
+            order = np.argsort(h, kind="stable")
+            self.lengths[k] = (h[order], np.array(ids, dtype=np.int32)[order])
+            self.filter[h & _LOW] = True
 
     def __len__(self) -> int:
         return len(self.strings)
@@ -220,6 +229,8 @@ class Scan(Layout):
             if not len(pos):
                 continue
             h = self.hashes(pos, k)
+            maybe = needles.filter[h & _LOW]
+            pos, h = pos[maybe], h[maybe]
             where = np.searchsorted(sorted_h, h)
             where[where == len(sorted_h)] = 0
             hit = sorted_h[where] == h

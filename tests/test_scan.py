@@ -86,3 +86,12 @@ def test_groups_and_first_per_group():
     assert first.tolist() == [0, 1, 3, 5]
     assert size.tolist() == [2, 2, 1, 1]
     assert first_per_group(keys, 2).tolist() == [0, 1, 2, 4, 5]
+
+
+def test_needles_hash_like_strings():
+    needles = Needles(["加强领导", "狠抓落实", "以", "高度重视"])
+    hashes, ids = needles.lengths[4]
+    assert sorted(hashes.tolist()) == sorted(
+        string_hash(s) for s in ("加强领导", "狠抓落实", "高度重视")
+    )
+    assert {needles.strings[i] for i in ids.tolist()} == {"加强领导", "狠抓落实", "高度重视"}
