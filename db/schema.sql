@@ -40,13 +40,8 @@ CREATE TABLE "examples" (
    "doc_id" INTEGER REFERENCES "documents"("id"),
    "line" INTEGER,
    "col" INTEGER,
-   "sentence" TEXT,
+   "sentence_id" INTEGER REFERENCES "sentences"("id"),
    "start" INTEGER
-);
-CREATE VIRTUAL TABLE "examples_fts" USING FTS5 (
-    "sentence",
-    tokenize='trigram',
-    content="examples"
 );
 CREATE TABLE "fillers" (
    "template_id" INTEGER REFERENCES "templates"("id"),
@@ -108,6 +103,15 @@ CREATE TABLE "senses" (
    "synonym" INTEGER NOT NULL,
    PRIMARY KEY ("term", "synonym", "part", "phrase_id")
 ) WITHOUT ROWID;
+CREATE TABLE "sentences" (
+   "id" INTEGER PRIMARY KEY,
+   "text" TEXT
+);
+CREATE VIRTUAL TABLE "sentences_fts" USING FTS5 (
+    "text",
+    tokenize='trigram',
+    content="sentences"
+);
 CREATE TABLE "templates" (
    "id" INTEGER PRIMARY KEY,
    "text" TEXT,
@@ -132,6 +136,8 @@ CREATE INDEX "idx_entry_documents_doc_id_kind"
     ON "entry_documents" ("doc_id", "kind");
 CREATE INDEX "idx_examples_kind_entry_id"
     ON "examples" ("kind", "entry_id");
+CREATE INDEX "idx_examples_sentence_id"
+    ON "examples" ("sentence_id");
 CREATE INDEX "idx_meanings_char_phrase_id_weight"
     ON "meanings" ("char", "phrase_id", "weight");
 CREATE INDEX "idx_pairs_a_id"

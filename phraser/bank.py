@@ -7,6 +7,7 @@ build never leaves a half-written bank behind.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
@@ -24,7 +25,7 @@ if TYPE_CHECKING:  # the build side's modules: a query never needs them (nor num
     from .corpus import DocInfo, Spool
     from .mine import Example, MineParams, MineResult
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 EXAMPLE_CHARS = 120
 REQUIRED_TABLES = {
     "meta",
@@ -34,6 +35,7 @@ REQUIRED_TABLES = {
     "fillers",
     "pairs",
     "examples",
+    "sentences",
     "chars",
     "senses",
     "thesaurus",
@@ -199,6 +201,9 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("a_id", "phrases", "id"), ("b_id", "phrases", "id")],
     )
+    # Example sentences are stored once: on a large corpus one sentence is the example of
+    # six entries on average, and the full-text index is built over distinct sentences.
+    db["sentences"].create({"id": int, "text": str}, pk="id")
     db["examples"].create(
         {
             "id": int,
@@ -207,11 +212,11 @@ def _create_schema(db: sqlite_utils.Database) -> None:
             "doc_id": int,
             "line": int,
             "col": int,
-            "sentence": str,
+            "sentence_id": int,
             "start": int,
         },
         pk="id",
-        foreign_keys=[("doc_id", "documents", "id")],
+        foreign_keys=[("doc_id", "documents", "id"), ("sentence_id", "sentences", "id")],
     )
     db["phrases"].create_index(["text"], unique=True)
     db["phrases"].create_index(["score"])
@@ -220,6 +225,7 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     db["pairs"].create_index(["a_id"])
     db["pairs"].create_index(["b_id"])
     db["examples"].create_index(["kind", "entry_id"])
+    db["examples"].create_index(["sentence_id"])
     db["entry_documents"].create_index(["doc_id", "kind"])
     db["document_tags"].create_index(["tag"])
     db["meanings"].create_index(["char", "phrase_id", "weight"])
@@ -300,7 +306,7 @@ def write(
             _bulk(db, "meanings", meanings)
             _bulk(db, "meaning_idf", meaning_idf)
             _bulk(db, "curation", curation)
-        db["examples"].enable_fts(["sentence"], tokenize="trigram")
+        db["sentences"].enable_fts(["text"], tokenize="trigram")
         db.execute("ANALYZE")
         db.conn.commit()
         db.close()
@@ -428,15 +434,28 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
         batch_size=5000,
     )
 
+    sentences: dict[str, int] = {}
+
     def examples() -> Iterator[dict]:
-        for st in result.phrases:
-            yield from _example_rows("phrase", ids[st.text], st.examples, st.text)
-        for i, t in enumerate(result.templates, start=1):
-            yield from _example_rows("template", i, t.examples, t.prefix)
-        for i, p in enumerate((p for p in result.pairs if p.a in ids and p.b in ids), start=1):
-            yield from _example_rows("pair", i, p.examples, p.a)
+        rows = itertools.chain(
+            *(_example_rows("phrase", ids[st.text], st.examples, st.text) for st in result.phrases),
+            *(
+                _example_rows("template", i, t.examples, t.prefix)
+                for i, t in enumerate(result.templates, start=1)
+            ),
+            *(
+                _example_rows("pair", i, p.examples, p.a)
+                for i, p in enumerate(
+                    (p for p in result.pairs if p.a in ids and p.b in ids), start=1
+                )
+            ),
+        )
+        for row in rows:
+            row["sentence_id"] = sentences.setdefault(row["sentence"], len(sentences) + 1)
+            yield row
 
     _bulk(db, "examples", examples())
+    _bulk(db, "sentences", ({"id": i, "text": t} for t, i in sentences.items()))
 
 
 def _bulk(db: sqlite_utils.Database, table: str, rows: Iterable[dict]) -> None:
@@ -686,8 +705,9 @@ class Bank:
     def examples(self, kind: str, entry_id: int, limit: int = 5) -> list[dict]:
         return list(
             self.db.query(
-                """select e.sentence, e.start, e.line, e.col, d.name as document
+                """select s.text as sentence, e.start, e.line, e.col, d.name as document
                 from examples e join documents d on d.id = e.doc_id
+                join sentences s on s.id = e.sentence_id
                 where e.kind = ? and e.entry_id = ? order by e.id limit ?""",
                 [kind, entry_id, limit],
             )
@@ -931,7 +951,7 @@ def schema_sql(path: Path) -> str:
     try:
         rows = conn.execute(
             "select sql from sqlite_master where sql is not null and name not like 'sqlite_%' "
-            "and (name not like 'examples_fts_%') order by type desc, name"
+            "and (name not like 'sentences_fts_%') order by type desc, name"
         ).fetchall()
     finally:
         conn.close()

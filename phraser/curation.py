@@ -397,14 +397,22 @@ def _delete_phrase(conn: sqlite3.Connection, pid: int) -> None:
     ]
     gone = [("phrase", pid)] + [("pair", p) for p in pairs]
     for kind, entry in gone:
-        for eid, sentence in conn.execute(
-            "select id, sentence from examples where kind = ? and entry_id = ?", [kind, entry]
-        ).fetchall():
-            conn.execute(
-                "insert into examples_fts (examples_fts, rowid, sentence) values ('delete', ?, ?)",
-                [eid, sentence],
+        sids = [
+            r[0]
+            for r in conn.execute(
+                "select sentence_id from examples where kind = ? and entry_id = ?", [kind, entry]
             )
+        ]
         conn.execute("delete from examples where kind = ? and entry_id = ?", [kind, entry])
+        for sid in sids:  # a sentence no other entry shows goes, from the search index too
+            if not conn.execute("select 1 from examples where sentence_id = ?", [sid]).fetchone():
+                (text,) = conn.execute("select text from sentences where id = ?", [sid]).fetchone()
+                conn.execute(
+                    "insert into sentences_fts (sentences_fts, rowid, text) "
+                    "values ('delete', ?, ?)",
+                    [sid, text],
+                )
+                conn.execute("delete from sentences where id = ?", [sid])
     conn.execute("delete from pairs where a_id = ? or b_id = ?", [pid, pid])
     for table in ("glosses", "senses", "meanings"):
         conn.execute(f"delete from {table} where phrase_id = ?", [pid])
@@ -444,15 +452,22 @@ def _insert_phrase(conn: sqlite3.Connection, text: str) -> None:
         ],
     )
     for row in _example_rows("phrase", pid, examples, text):
-        cursor = conn.execute(
-            "insert into examples (kind, entry_id, doc_id, line, col, sentence, start) "
-            "values (:kind, :entry_id, :doc_id, :line, :col, :sentence, :start)",
+        row["sentence_id"] = _sentence_id(conn, row["sentence"])
+        conn.execute(
+            "insert into examples (kind, entry_id, doc_id, line, col, sentence_id, start) "
+            "values (:kind, :entry_id, :doc_id, :line, :col, :sentence_id, :start)",
             row,
         )
-        conn.execute(
-            "insert into examples_fts (rowid, sentence) values (?, ?)",
-            [cursor.lastrowid, row["sentence"]],
-        )
+
+
+def _sentence_id(conn: sqlite3.Connection, sentence: str) -> int:
+    """The id of a stored sentence, stored (and indexed for search) when new."""
+    found = conn.execute("select id from sentences where text = ?", [sentence]).fetchone()
+    if found:
+        return found[0]
+    sid = conn.execute("insert into sentences (text) values (?)", [sentence]).lastrowid
+    conn.execute("insert into sentences_fts (rowid, text) values (?, ?)", [sid, sentence])
+    return sid
 
 
 def occurrences(conn: sqlite3.Connection, text: str) -> tuple[int, set[int], list]:

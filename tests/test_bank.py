@@ -39,9 +39,9 @@ def leftovers(folder: Path) -> list[str]:
 def test_bank_opens_in_plain_sqlite(small_bank):
     with sqlite3.connect(small_bank) as conn:
         names = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
-        assert names >= TABLES | {"examples_fts"}
+        assert names >= TABLES | {"sentences_fts"}
         fts_sql = conn.execute(
-            "select sql from sqlite_master where name = 'examples_fts'"
+            "select sql from sqlite_master where name = 'sentences_fts'"
         ).fetchone()[0]
         assert "VIRTUAL TABLE" in fts_sql.upper() and "fts" in fts_sql.lower()
         meta = dict(conn.execute("select key, value from meta"))
@@ -57,26 +57,35 @@ def test_bank_opens_in_plain_sqlite(small_bank):
         assert fillers.fetchone()[0] >= 3
 
 
-def test_examples_fts_finds_sentences(small_bank):
+def test_sentences_fts_finds_example_sentences(small_bank):
     with sqlite3.connect(small_bank) as conn:
         hits = conn.execute(
-            "select e.sentence from examples_fts f join examples e on e.id = f.rowid "
-            "where examples_fts match ?",
+            "select s.text from sentences_fts f join sentences s on s.id = f.rowid "
+            "where sentences_fts match ?",
             ['"齐抓共管"'],
         ).fetchall()
         total = conn.execute(
-            "select count(*) from examples where sentence like '%齐抓共管%'"
+            "select count(*) from sentences where text like '%齐抓共管%'"
         ).fetchone()[0]
+        examples = conn.execute(
+            "select count(*) from sentences_fts f join examples e on e.sentence_id = f.rowid "
+            "where sentences_fts match ?",
+            ['"齐抓共管"'],
+        ).fetchone()[0]
+        distinct = conn.execute("select count(distinct text) from sentences").fetchone()[0]
+        stored = conn.execute("select count(*) from sentences").fetchone()[0]
     assert hits and len(hits) == total
     assert all("齐抓共管" in s for (s,) in hits)
+    assert examples >= len(hits)  # every stored sentence is some entry's example
+    assert distinct == stored  # each sentence is stored once
 
 
 def test_bundled_bank_tables(bundled_bank):
     with sqlite3.connect(bundled_bank) as conn:
         names = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
-        assert names >= TABLES | {"examples_fts"}
+        assert names >= TABLES | {"sentences_fts"}
         assert conn.execute("select count(*) from phrases").fetchone()[0] > 1000
-        assert conn.execute("select count(*) from examples_fts").fetchone()[0] > 1000
+        assert conn.execute("select count(*) from sentences_fts").fetchone()[0] > 1000
 
 
 def test_examples_point_back_into_the_source(small_bank, small_corpus):

@@ -161,7 +161,12 @@ def test_pinned_ranks_first_only_when_it_matches(runner, bank_copy):
 def test_added_phrase_in_place_then_measured_by_a_build(runner, corpus, tmp_path):
     bank = tmp_path / "bank.sqlite"
     ok(run(runner, "build", corpus, "--db", bank))
-    fts = "select count(*) from examples_fts where examples_fts match '形式主义'"
+    fts = "select count(*) from sentences_fts where sentences_fts match '形式主义'"
+    own = (
+        "select count(*) from sentences_fts f join examples e on e.sentence_id = f.rowid "
+        "join phrases p on p.id = e.entry_id and e.kind = 'phrase' "
+        "where sentences_fts match '形式主义' and p.text = '形式主义'"
+    )
     with sqlite3.connect(bank) as conn:
         sentences = conn.execute(fts).fetchone()[0]  # examples of other entries
     assert "形式主义" not in texts(runner, bank, "坚决反对形式主义")
@@ -171,7 +176,8 @@ def test_added_phrase_in_place_then_measured_by_a_build(runner, corpus, tmp_path
     assert "形式主义" in card["examples"][0]["sentence"]
     assert "形式主义" in texts(runner, bank, "坚决反对形式主义")
     with sqlite3.connect(bank) as conn:
-        assert conn.execute(fts).fetchone()[0] == sentences + 1
+        assert conn.execute(own).fetchone()[0] == 1  # its example sentence, searchable
+        assert conn.execute(fts).fetchone()[0] == sentences  # stored once
     ok(run(runner, "build", corpus, "--db", bank))
     rebuilt = json.loads(ok(run(runner, "show", "形式主义", "--db", bank, "--json")))
     assert rebuilt["count"] == 1 and rebuilt["examples"] == card["examples"]
@@ -179,7 +185,13 @@ def test_added_phrase_in_place_then_measured_by_a_build(runner, corpus, tmp_path
     ok(run(runner, "remove-phrase", "形式主义", "--db", bank))
     one_line_error(run(runner, "show", "形式主义", "--db", bank), "not in the bank")
     with sqlite3.connect(bank) as conn:
-        assert conn.execute(fts).fetchone()[0] == sentences
+        assert conn.execute(own).fetchone()[0] == 0
+        assert conn.execute(fts).fetchone()[0] == sentences  # other entries still show it
+        orphans = conn.execute(
+            "select count(*) from sentences s "
+            "where not exists (select 1 from examples e where e.sentence_id = s.id)"
+        ).fetchone()[0]
+        assert orphans == 0
 
 
 def test_adding_a_mined_phrase_keeps_it_mined(runner, bank_copy):
