@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import multiprocessing
 import os
 import sqlite3
 import time
@@ -27,6 +28,8 @@ if TYPE_CHECKING:  # the build side's modules: a query never needs them (nor num
 
 SCHEMA_VERSION = 8
 EXAMPLE_CHARS = 120
+#: Banks with this many phrases get their pinyin from a second process.
+BACKGROUND_PINYIN = 20_000
 REQUIRED_TABLES = {
     "meta",
     "documents",
@@ -293,29 +296,45 @@ def write(
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
+    pinyin = None
     try:
         db = sqlite_utils.Database(tmp)
         db.execute("PRAGMA journal_mode = OFF")
         db.execute("PRAGMA synchronous = OFF")
         _create_schema(db)
+        from . import sound
+
+        readings = sound.char_readings()
+        pinyin = _PinyinLater([st.text for st in result.phrases], readings)
         with db.conn:
-            _fill(db, result, spool, params, seconds)
+            _fill(db, result, spool, params, seconds, readings)
             _bulk(db, "senses", senses)
             _bulk(db, "thesaurus", thesaurus)
             _bulk(db, "glosses", glosses)
             _bulk(db, "meanings", meanings)
             _bulk(db, "meaning_idf", meaning_idf)
             _bulk(db, "curation", curation)
+            _write_phrases(db, result, pinyin.get())
         db["sentences"].enable_fts(["text"], tokenize="trigram")
         db.execute("ANALYZE")
         db.conn.commit()
         db.close()
         os.replace(tmp, path)
     finally:
+        if pinyin is not None:
+            pinyin.close()
         tmp.unlink(missing_ok=True)
 
 
-def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: float) -> None:
+def _fill(
+    db,
+    result: MineResult,
+    spool: Spool,
+    params: MineParams,
+    seconds: float,
+    readings: dict[str, str],
+) -> None:
+    """Every table of the mined result but the phrases themselves."""
     fingerprint = _fingerprint(d.sha1 for d in spool.docs)
     meta = {
         "schema_version": str(SCHEMA_VERSION),
@@ -326,17 +345,21 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
         "han_characters": str(result.han_chars),
         "build_seconds": f"{seconds:.2f}",
     }
-    db["meta"].insert_all([{"key": k, "value": v} for k, v in meta.items()])
-    db["documents"].insert_all(
-        {
-            "id": d.idx,
-            "path": d.path,
-            "name": d.name,
-            "sha1": d.sha1,
-            "encoding": d.encoding,
-            "chars": d.chars,
-        }
-        for d in spool.docs
+    _bulk(db, "meta", [{"key": k, "value": v} for k, v in meta.items()])
+    _bulk(
+        db,
+        "documents",
+        (
+            {
+                "id": d.idx,
+                "path": d.path,
+                "name": d.name,
+                "sha1": d.sha1,
+                "encoding": d.encoding,
+                "chars": d.chars,
+            }
+            for d in spool.docs
+        ),
     )
     _bulk(db, "texts", ({"doc_id": info.idx, "text": text} for info, text in spool.texts()))
     _bulk(
@@ -344,10 +367,9 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
         "document_tags",
         ({"doc_id": d.idx, "tag": tag} for d in spool.docs for tag in sorted(set(d.tags))),
     )
-    from . import shape, sound
+    from . import shape
     from .text import simplified_forms
 
-    readings = sound.char_readings()
     simple = simplified_forms(list(readings))
     alike = shape.look_alikes({c for st in result.phrases for c in st.text})
     _bulk(
@@ -358,31 +380,8 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
             for c, r in readings.items()
         ),
     )
-    pinyin = sound.phrase_pinyin((st.text for st in result.phrases), readings)
-    ids = {}  # a phrase's id is its 1-based position in result.phrases
-    rows = []
-    for i, st in enumerate(result.phrases, start=1):
-        ids[st.text] = i
-        rows.append(
-            {
-                "id": i,
-                "text": st.text,
-                "length": len(st.text),
-                "count": st.count,
-                "doc_count": st.doc_count,
-                "block_count": st.block_count,
-                "pmi": round(st.pmi, 4),
-                "left_entropy": round(st.left_entropy, 4),
-                "right_entropy": round(st.right_entropy, 4),
-                "dispersion": round(st.dispersion, 4),
-                "aligned": round(st.aligned, 4),
-                "score": round(st.score, 5),
-                "source": st.source,
-                "pinyin": pinyin[st.text],
-                "words": " ".join(st.words),
-            }
-        )
-    _bulk(db, "phrases", rows)
+    texts = [st.text for st in result.phrases]
+    ids = {t: i for i, t in enumerate(texts, start=1)}  # an id is a 1-based position
     _bulk(
         db,
         "entry_documents",
@@ -393,7 +392,9 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
             for doc, n in st.in_docs
         ),
     )
-    db["templates"].insert_all(
+    _bulk(
+        db,
+        "templates",
         (
             {
                 "id": i,
@@ -407,17 +408,19 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
             }
             for i, t in enumerate(result.templates, start=1)
         ),
-        batch_size=5000,
     )
-    db["fillers"].insert_all(
+    _bulk(
+        db,
+        "fillers",
         (
             {"template_id": i, "filler": f, "count": n}
             for i, t in enumerate(result.templates, start=1)
             for f, n in t.fillers.most_common()
         ),
-        batch_size=5000,
     )
-    db["pairs"].insert_all(
+    _bulk(
+        db,
+        "pairs",
         (
             {
                 "id": i,
@@ -431,7 +434,6 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
             }
             for i, p in enumerate((p for p in result.pairs if p.a in ids and p.b in ids), start=1)
         ),
-        batch_size=5000,
     )
 
     sentences: dict[str, int] = {}
@@ -456,6 +458,63 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
 
     _bulk(db, "examples", examples())
     _bulk(db, "sentences", ({"id": i, "text": t} for t, i in sentences.items()))
+
+
+class _PinyinLater:
+    """The phrases' pinyin, collected later. pypinyin takes ≈ 0.1 ms a phrase, so a
+    large bank's pinyin is worked out in a second process while this one writes the other
+    tables; `close` stops that process if the build fails before collecting it."""
+
+    def __init__(self, texts: list[str], readings: dict[str, str]):
+        from . import sound
+
+        self.texts, self.readings, self.pool, self.job = texts, readings, None, None
+        if len(texts) >= BACKGROUND_PINYIN:
+            self.pool = multiprocessing.get_context("fork").Pool(1)
+            self.job = self.pool.apply_async(sound.phrase_pinyin, (texts, readings))
+
+    def get(self) -> dict[str, str]:
+        from . import sound
+
+        if self.job is None:
+            return sound.phrase_pinyin(self.texts, self.readings)
+        out = self.job.get()
+        self.pool.close()
+        self.pool.join()
+        self.pool = None
+        return out
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+
+
+def _write_phrases(db, result: MineResult, pinyin: dict[str, str]) -> None:
+    _bulk(
+        db,
+        "phrases",
+        (
+            {
+                "id": i,
+                "text": st.text,
+                "length": len(st.text),
+                "count": st.count,
+                "doc_count": st.doc_count,
+                "block_count": st.block_count,
+                "pmi": round(st.pmi, 4),
+                "left_entropy": round(st.left_entropy, 4),
+                "right_entropy": round(st.right_entropy, 4),
+                "dispersion": round(st.dispersion, 4),
+                "aligned": round(st.aligned, 4),
+                "score": round(st.score, 5),
+                "source": st.source,
+                "pinyin": pinyin[st.text],
+                "words": " ".join(st.words),
+            }
+            for i, st in enumerate(result.phrases, start=1)
+        ),
+    )
 
 
 def _bulk(db: sqlite_utils.Database, table: str, rows: Iterable[dict]) -> None:
