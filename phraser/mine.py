@@ -336,9 +336,12 @@ class TemplateCounts:
         self.head_len = np.array([len(h) for h in heads], dtype=np.int64)
         self.tail_len = np.array([len(t) for t in tails], dtype=np.int64)
         self.parts: list[dict[str, np.ndarray]] = []
+        #: Corpus counts of each head and tail (set by the miner).
+        self.head_counts = np.ones(len(heads))
+        self.tail_counts = np.ones(len(tails))
         #: Each scan's text and documents: filler strings and examples are cut from them.
         self.texts: list[tuple[str, Docs, int, int]] = []
-        self.rows = 0
+        self.seen = 0
 
     def add(self, scan: Scan, cap: int) -> None:
         a, b, i, j = self._occurrences(scan)
@@ -362,18 +365,18 @@ class TemplateCounts:
                 "blocks": blocks,
                 "doc_key": key[at],
                 "doc": scan.docs.idx[doc[at]],
-                "per_doc": per_doc,
+                "doc_n": per_doc.astype(np.int32),
                 "f_key": key[f_first],
                 "f_hash": fh[f_first],
-                "f_count": f_count,
-                "f_rank": f_first + self.rows,
+                "f_count": f_count.astype(np.int32),
+                "f_rank": f_first + self.seen,
                 "f_pos": i[f_first] + scan.offset,
-                "f_len": (ends - i)[f_first],
+                "f_len": (ends - i)[f_first].astype(np.int16),
                 "ex_key": key[shown],
                 "ex_pos": i[shown] - self.head_len[a[shown]] + scan.offset,
             }
         )
-        self.rows += len(key)
+        self.seen += len(key)
         self.texts.append((scan.text, scan.docs, scan.block_chars, scan.offset))
 
     def _occurrences(self, scan: Scan):
@@ -409,28 +412,44 @@ class TemplateCounts:
         order = np.lexsort((la, i, -k, j))
         return a[order], b[order], i[order], j[order]
 
-    def merged(self) -> dict[str, np.ndarray]:
-        """All scans' counts: each pattern key's count and blocks, its distinct fillers
-        (summed over scans, first-seen first) and the rows the other columns hold."""
-        cat = {name: np.concatenate([p[name] for p in self.parts]) for name in self.parts[0]}
-        keys, inverse = np.unique(cat["key"], return_inverse=True)
-        out = dict(cat)
-        out["keys"] = keys
-        out["count"] = np.bincount(inverse, weights=cat["count"]).astype(np.int64)
-        where = np.searchsorted(keys, cat["block_key"])
-        out["blocks"] = np.bincount(where, weights=cat["blocks"], minlength=len(keys))
-        order = np.lexsort((cat["f_rank"], cat["f_hash"], cat["f_key"]))
-        fk, fh = cat["f_key"][order], cat["f_hash"][order]
+    def totals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(keys, count, blocks, most fillers) of every pattern over all scans; a filler
+        seen in two scans is counted in each, so the last is a bound, exact for one scan."""
+        keys, inverse = np.unique(
+            np.concatenate([p["key"] for p in self.parts]), return_inverse=True
+        )
+        count = np.bincount(inverse, weights=np.concatenate([p["count"] for p in self.parts]))
+
+        def per_key(column: str, weights: str | None = None) -> np.ndarray:
+            where = np.searchsorted(keys, np.concatenate([p[column] for p in self.parts]))
+            w = np.concatenate([p[weights] for p in self.parts]) if weights else None
+            return np.bincount(where, weights=w, minlength=len(keys)).astype(np.int64)
+
+        return keys, count.astype(np.int64), per_key("block_key", "blocks"), per_key("f_key")
+
+    def rows(self, prefix: str, keys: np.ndarray) -> dict[str, np.ndarray]:
+        """The `prefix` columns of all scans (f_, doc, ex_), for patterns in `keys` only."""
+        key_column = {"f_": "f_key", "doc": "doc_key", "ex_": "ex_key"}[prefix]
+        names = [n for n in self.parts[0] if n.startswith(prefix)]
+        out: dict[str, list[np.ndarray]] = {n: [] for n in names}
+        for part in self.parts:
+            mask = np.isin(part[key_column], keys)
+            for n in names:
+                out[n].append(part[n][mask])
+        return {n: np.concatenate(v) for n, v in out.items()}
+
+    def fillers(self, keys: np.ndarray) -> dict[str, np.ndarray]:
+        """The distinct fillers of the patterns in `keys`, summed over scans, each with
+        its first position (and rank: the order one reading would meet them)."""
+        f = self.rows("f_", keys)
+        order = np.lexsort((f["f_rank"], f["f_hash"], f["f_key"]))
+        fk, fh = f["f_key"][order], f["f_hash"][order]
         new = np.ones(len(order), dtype=bool)
         new[1:] = (fk[1:] != fk[:-1]) | (fh[1:] != fh[:-1])
         starts = np.flatnonzero(new)
-        first = order[starts]
-        for name in ("f_key", "f_rank", "f_pos", "f_len"):
-            out[name] = cat[name][first]
-        out["f_count"] = np.add.reduceat(cat["f_count"][order], starts) if len(order) else fk
-        out["fillers"] = np.bincount(
-            np.searchsorted(keys, out["f_key"]), minlength=len(keys)
-        ).astype(np.int64)
+        out = {n: f[n][order[starts]] for n in ("f_key", "f_rank", "f_pos", "f_len")}
+        counts = f["f_count"][order].astype(np.int64)
+        out["f_count"] = np.add.reduceat(counts, starts) if len(order) else counts
         return out
 
     def cut(self, pos: np.ndarray, size: np.ndarray) -> list[str]:
@@ -702,6 +721,13 @@ class Miner:
 
     # -- pass 2: statistics --------------------------------------------------------
 
+    def _forget(self) -> None:
+        """Drop what no later stage reads: entropies, and counts of n-grams longer than
+        four characters (later stages measure four-character list items, whose splits are
+        shorter). On a large corpus that is two thirds of the miner's dicts."""
+        self.left, self.right = {}, {}
+        self.counts = {g: c for g, c in self.counts.items() if len(g) <= 4}
+
     def template_pieces(self) -> tuple[set[str], set[str]]:
         """Literal pieces that can stand before (A) and after (B) a variable slot.
 
@@ -745,6 +771,9 @@ class Miner:
         texts = list(cands)
         phrases = PhraseCounts(texts, self.p.examples)
         templates = TemplateCounts(sorted(heads), sorted(tails))
+        templates.head_counts = np.array([self.counts[h] for h in templates.heads], dtype=float)
+        templates.tail_counts = np.array([self.counts[t] for t in templates.tails], dtype=float)
+        self._forget()
         lists = ListCounts()
         for scan in self._scans("gathering statistics", cut=True):
             phrases.add(scan)
@@ -788,49 +817,42 @@ class Miner:
         p = self.p
         if not counts.parts:
             return []
-        m = counts.merged()
-        keys, c = m["keys"], m["count"]
+        keys, c, blocks, most_fillers = counts.totals()
         n_tails = max(1, len(counts.tails))
         a, b = keys // n_tails, keys % n_tails
         total = self.han_chars or 1
-        ca = np.array([self.counts[h] for h in counts.heads], dtype=np.float64)[a]
-        cb = np.array([self.counts[t] for t in counts.tails], dtype=np.float64)[b]
+        ca, cb = counts.head_counts[a], counts.tail_counts[b]
         # Association: how much more often A…B occur together (slot of 2–15) than their
         # own frequencies predict. A verb and its object noun (健全……体系) are far apart
         # in conditional probability but far above chance.
         lift = c * total / (ca * cb * SLOT_POSITIONS)
         assoc = np.maximum(c / ca, c / cb)
-        keep = (m["fillers"] >= p.min_fillers) & ((lift >= MIN_LIFT) | (assoc >= 0.3))
-        kept = np.flatnonzero(keep)
+        keep = (most_fillers >= p.min_fillers) & ((lift >= MIN_LIFT) | (assoc >= 0.3))
+        f = counts.fillers(keys[keep])
+        distinct = np.bincount(np.searchsorted(keys, f["f_key"]), minlength=len(keys))
+        kept = np.flatnonzero(keep & (distinct >= p.min_fillers))
         # The most frequent fillers of each kept pattern, first-seen first among equals.
-        f_keep = np.isin(m["f_key"], keys[kept])
-        order = np.flatnonzero(f_keep)
-        order = order[np.lexsort((m["f_rank"][order], -m["f_count"][order], m["f_key"][order]))]
-        top = order[first_per_group(m["f_key"][order], MAX_FILLERS)]
-        top = top[np.lexsort((m["f_rank"][top], -m["f_count"][top], m["f_key"][top]))]
-        strings = counts.cut(m["f_pos"][top], m["f_len"][top])
+        order = np.lexsort((f["f_rank"], -f["f_count"], f["f_key"]))
+        top = order[first_per_group(f["f_key"][order], MAX_FILLERS)]
+        top = top[np.lexsort((f["f_rank"][top], -f["f_count"][top], f["f_key"][top]))]
+        strings = counts.cut(f["f_pos"][top], f["f_len"][top])
         fillers: dict[int, Counter] = defaultdict(Counter)
-        for key, f, n in zip(
-            m["f_key"][top].tolist(), strings, m["f_count"][top].tolist(), strict=True
+        for key, text, n in zip(
+            f["f_key"][top].tolist(), strings, f["f_count"][top].tolist(), strict=True
         ):
-            fillers[key][f] = n
-        d_keep = np.isin(m["doc_key"], keys[kept])
+            fillers[key][text] = n
+        d = counts.rows("doc", keys[kept])
         docs: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for key, d, n in sorted(
-            zip(
-                m["doc_key"][d_keep].tolist(),
-                m["doc"][d_keep].tolist(),
-                m["per_doc"][d_keep].tolist(),
-                strict=True,
-            )
+        for key, doc, n in sorted(
+            zip(d["doc_key"].tolist(), d["doc"].tolist(), d["doc_n"].tolist(), strict=True)
         ):
-            docs[key].append((d, n))
+            docs[key].append((doc, n))
         out: dict[tuple[str, str], TemplateStat] = {}
         for k in kept.tolist():
             key, count = int(keys[k]), int(c[k])
             clean = fillers[key]
             diversity = len(clean) / count
-            spread = dispersion(count, int(m["blocks"][k]), self.blocks_total)
+            spread = dispersion(count, int(blocks[k]), self.blocks_total)
             strength = min(1.0, math.log(max(float(lift[k]), 1.0)) / 4) + float(assoc[k])
             score = strength * math.log1p(len(clean)) * (0.5 + 0.5 * diversity) * spread**1.5
             head, tail = counts.heads[int(a[k])], counts.tails[int(b[k])]
@@ -844,19 +866,19 @@ class Miner:
                 if s is not None and shorter[0] and t.count >= 0.8 * s.count:
                     del out[shorter]
         chosen = sorted(out.values(), key=lambda t: -t.score)
-        self._template_examples(counts, m, chosen)
+        self._template_examples(counts, chosen)
         return chosen
 
-    def _template_examples(self, counts: TemplateCounts, m: dict, chosen: list[TemplateStat]):
+    def _template_examples(self, counts: TemplateCounts, chosen: list[TemplateStat]) -> None:
         """The first sentences each chosen template occurs in."""
         index = {h: i for i, h in enumerate(counts.heads)}
         tindex = {t: i for i, t in enumerate(counts.tails)}
         n_tails = max(1, len(counts.tails))
         by_key = {index[t.prefix] * n_tails + tindex[t.suffix]: t for t in chosen}
-        rows = np.flatnonzero(np.isin(m["ex_key"], np.fromiter(by_key, dtype=np.int64)))
-        rows = rows[first_per_group(m["ex_key"][rows], self.p.examples)]
-        places = counts.places(m["ex_pos"][rows])
-        for key, place in zip(m["ex_key"][rows].tolist(), places, strict=True):
+        ex = counts.rows("ex_", np.fromiter(by_key, dtype=np.int64))
+        rows = first_per_group(ex["ex_key"], self.p.examples)
+        places = counts.places(ex["ex_pos"][rows])
+        for key, place in zip(ex["ex_key"][rows].tolist(), places, strict=True):
             by_key[key].examples.append(Example(*place))
 
     def companions(self, cands: dict[str, PhraseStat]) -> tuple[list[PairStat], dict]:

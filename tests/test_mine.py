@@ -158,3 +158,35 @@ def test_fast_segmenter_cuts_exactly_as_jieba():
     body = (REPO / "corpus" / "speeches.txt").read_text(encoding="utf-8")[:20000]
     for clause in re.findall(r"[\u4e00-\u9fff]+", body):
         assert segment(clause) == tokenizer().lcut(clause, HMM=False)
+
+
+def _entries(r):
+    def ex(items):
+        return [(e.doc, e.line, e.col, e.sentence) for e in items]
+
+    return (
+        [
+            (p.text, p.count, p.doc_count, p.block_count, p.score, p.in_docs, ex(p.examples))
+            for p in r.phrases
+        ],
+        [
+            (t.text, t.count, dict(t.fillers), t.score, t.in_docs, ex(t.examples))
+            for t in r.templates
+        ],
+        [(x.a, x.b, x.count, x.score, ex(x.examples)) for x in r.pairs],
+    )
+
+
+def test_scanning_in_runs_changes_nothing(tmp_path, monkeypatch):
+    """Documents are scanned in runs of SCAN_CHARS; one run or one per document, the
+    result is the same, entry by entry."""
+    import phraser.mine
+
+    files = dict(CORPUS, **{"c.txt": CORPUS["a.txt"][::-1] + CORPUS["b.txt"]})
+    (tmp_path / "one").mkdir()
+    (tmp_path / "many").mkdir()
+    whole = _mine(tmp_path / "one", files)
+    monkeypatch.setattr(phraser.mine, "SCAN_CHARS", 50)  # each document a run of its own
+    runs = _mine(tmp_path / "many", files)
+    assert whole.templates and whole.pairs
+    assert _entries(runs) == _entries(whole)
