@@ -916,11 +916,9 @@ class Miner:
         kid = {k: i for i, k in enumerate(keys)}
         needles = Needles(keys)
         added_ids = np.array([kid[g] for g in added], dtype=np.int64)
-        pair_a = np.array([kid[x.a] for x in pairs], dtype=np.int64)
-        pair_b = np.array([kid[x.b] for x in pairs], dtype=np.int64)
-        by_a = np.argsort(pair_a, kind="stable")
-        a_start = np.searchsorted(pair_a[by_a], np.arange(len(keys)))
-        a_count = np.searchsorted(pair_a[by_a], np.arange(len(keys)), side="right") - a_start
+        pair_keys = np.array([kid[x.a] * len(keys) + kid[x.b] for x in pairs], dtype=np.int64)
+        by_key = np.argsort(pair_keys, kind="stable")
+        sorted_keys = pair_keys[by_key]
         docs: dict[str, Counter] = defaultdict(Counter)
         for scan in self._scans("collecting examples", cut=False):
             pos, ids = scan.find(needles)
@@ -941,14 +939,16 @@ class Miner:
                         st.examples.append(Example(*place))
             if not len(pairs):
                 continue
-            # Each occurrence of a pair's first phrase, once for each pair it starts,
-            # kept when the pair's second phrase is in the same sentence.
-            reps = a_count[ids]
-            row = np.repeat(np.arange(len(ids)), reps)
-            pair = by_a[np.repeat(a_start[ids], reps) + _ranks(reps)]
-            present = sent * len(keys) + ids
-            both = np.isin(sent[row] * len(keys) + pair_b[pair], present)
-            row, pair = row[both], pair[both]
+            # Every two keys in one sentence that make a pair, at the first one's place.
+            order = np.argsort(sent, kind="stable")
+            row, partner = _within_groups(sent[order])
+            row, partner = order[row], order[partner]
+            combo = ids[row] * len(keys) + ids[partner]
+            at = np.minimum(np.searchsorted(sorted_keys, combo), len(sorted_keys) - 1)
+            hit = sorted_keys[at] == combo
+            row, pair = row[hit], by_key[at[hit]]
+            ordered = np.argsort(row, kind="stable")
+            row, pair = row[ordered], pair[ordered]
             shown = first_per_group(pair, cap)
             for x, place in zip(pair[shown].tolist(), scan.places(pos[row[shown]]), strict=True):
                 if len(pairs[x].examples) < cap:
@@ -979,11 +979,18 @@ class Miner:
         return MineResult(phrases, templates, pairs, self.spool.chars, self.han_chars)
 
 
-def _ranks(sizes: np.ndarray) -> np.ndarray:
-    """0, 1, …, n−1 for each n of `sizes`, concatenated."""
-    total = int(sizes.sum())
-    starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
-    return np.arange(total) - starts
+def _within_groups(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every ordered pair (i, j), i ≠ j, of indexes with equal `labels` (sorted)."""
+    if not len(labels):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], labels[1:] != labels[:-1])))
+    sizes = np.diff(np.append(starts, len(labels)))
+    size = np.repeat(sizes, sizes)  # each row's group size
+    row = np.repeat(np.arange(len(labels)), size)
+    first = np.repeat(np.repeat(starts, sizes), size)
+    partner = first + (np.arange(len(row)) - np.repeat(np.cumsum(size) - size, size))
+    keep = row != partner
+    return row[keep], partner[keep]
 
 
 def mine(

@@ -190,3 +190,21 @@ def test_scanning_in_runs_changes_nothing(tmp_path, monkeypatch):
     runs = _mine(tmp_path / "many", files)
     assert whole.templates and whole.pairs
     assert _entries(runs) == _entries(whole)
+
+
+def test_pairs_within_groups():
+    import numpy as np
+
+    from phraser.mine import _within_groups
+
+    row, partner = _within_groups(np.array([1, 1, 2, 3, 3, 3]))
+    assert sorted(zip(row.tolist(), partner.tolist(), strict=True)) == [
+        (0, 1),
+        (1, 0),
+        (3, 4),
+        (3, 5),
+        (4, 3),
+        (4, 5),
+        (5, 3),
+        (5, 4),
+    ]
