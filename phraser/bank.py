@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import multiprocessing
+import operator
 import os
 import sqlite3
 import time
@@ -28,8 +29,8 @@ if TYPE_CHECKING:  # the build side's modules: a query never needs them (nor num
 
 SCHEMA_VERSION = 8
 EXAMPLE_CHARS = 120
-#: Banks with this many phrases get their pinyin from a second process.
-BACKGROUND_PINYIN = 20_000
+#: Banks with this many phrases get their pinyin and look-alikes from a second process.
+BACKGROUND_WORK = 20_000
 REQUIRED_TABLES = {
     "meta",
     "documents",
@@ -296,7 +297,7 @@ def write(
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
-    pinyin = None
+    later = None
     try:
         db = sqlite_utils.Database(tmp)
         db.execute("PRAGMA journal_mode = OFF")
@@ -305,7 +306,7 @@ def write(
         from . import sound
 
         readings = sound.char_readings()
-        pinyin = _PinyinLater([st.text for st in result.phrases], readings)
+        later = _Later([st.text for st in result.phrases], readings)
         with db.conn:
             _fill(db, result, spool, params, seconds, readings)
             _bulk(db, "senses", senses)
@@ -314,15 +315,17 @@ def write(
             _bulk(db, "meanings", meanings)
             _bulk(db, "meaning_idf", meaning_idf)
             _bulk(db, "curation", curation)
-            _write_phrases(db, result, pinyin.get())
+            pinyin, alike = later.get()
+            _write_chars(db, readings, alike)
+            _write_phrases(db, result, pinyin)
         db["sentences"].enable_fts(["text"], tokenize="trigram")
         db.execute("ANALYZE")
         db.conn.commit()
         db.close()
         os.replace(tmp, path)
     finally:
-        if pinyin is not None:
-            pinyin.close()
+        if later is not None:
+            later.close()
         tmp.unlink(missing_ok=True)
 
 
@@ -366,19 +369,6 @@ def _fill(
         db,
         "document_tags",
         ({"doc_id": d.idx, "tag": tag} for d in spool.docs for tag in sorted(set(d.tags))),
-    )
-    from . import shape
-    from .text import simplified_forms
-
-    simple = simplified_forms(list(readings))
-    alike = shape.look_alikes({c for st in result.phrases for c in st.text})
-    _bulk(
-        db,
-        "chars",
-        (
-            {"char": c, "readings": r, "simplified": simple.get(c), "alike": alike.get(c)}
-            for c, r in readings.items()
-        ),
     )
     texts = [st.text for st in result.phrases]
     ids = {t: i for i, t in enumerate(texts, start=1)}  # an id is a 1-based position
@@ -460,24 +450,28 @@ def _fill(
     _bulk(db, "sentences", ({"id": i, "text": t} for t, i in sentences.items()))
 
 
-class _PinyinLater:
-    """The phrases' pinyin, collected later. pypinyin takes ≈ 0.1 ms a phrase, so a
-    large bank's pinyin is worked out in a second process while this one writes the other
-    tables; `close` stops that process if the build fails before collecting it."""
+def _sounds_and_shapes(texts: list[str], readings: dict[str, str]):
+    from . import shape, sound
+
+    alike = shape.look_alikes({c for t in texts for c in t})
+    return sound.phrase_pinyin(texts, readings), alike
+
+
+class _Later:
+    """The phrases' pinyin and their characters' look-alikes, collected later: pypinyin
+    takes ≈ 0.1 ms a phrase and the look-alike table ≈ 10 s on a large bank, so there they
+    are worked out in a second process while this one writes the other tables; `close`
+    stops that process if the build fails before collecting it."""
 
     def __init__(self, texts: list[str], readings: dict[str, str]):
-        from . import sound
-
         self.texts, self.readings, self.pool, self.job = texts, readings, None, None
-        if len(texts) >= BACKGROUND_PINYIN:
+        if len(texts) >= BACKGROUND_WORK:
             self.pool = multiprocessing.get_context("fork").Pool(1)
-            self.job = self.pool.apply_async(sound.phrase_pinyin, (texts, readings))
+            self.job = self.pool.apply_async(_sounds_and_shapes, (texts, readings))
 
-    def get(self) -> dict[str, str]:
-        from . import sound
-
+    def get(self) -> tuple[dict[str, str], dict[str, str]]:
         if self.job is None:
-            return sound.phrase_pinyin(self.texts, self.readings)
+            return _sounds_and_shapes(self.texts, self.readings)
         out = self.job.get()
         self.pool.close()
         self.pool.join()
@@ -488,6 +482,20 @@ class _PinyinLater:
         if self.pool is not None:
             self.pool.terminate()
             self.pool.join()
+
+
+def _write_chars(db, readings: dict[str, str], alike: dict[str, str]) -> None:
+    from .text import simplified_forms
+
+    simple = simplified_forms(list(readings))
+    _bulk(
+        db,
+        "chars",
+        (
+            {"char": c, "readings": r, "simplified": simple.get(c), "alike": alike.get(c)}
+            for c, r in readings.items()
+        ),
+    )
 
 
 def _write_phrases(db, result: MineResult, pinyin: dict[str, str]) -> None:
@@ -524,9 +532,13 @@ def _bulk(db: sqlite_utils.Database, table: str, rows: Iterable[dict]) -> None:
     marks = ", ".join("?" * len(columns))
     names = ", ".join(f'"{c}"' for c in columns)
     sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'
+    values = operator.itemgetter(*columns) if len(columns) > 1 else None
     batch: list[tuple] = []
     for row in rows:
-        batch.append(tuple(row.get(c) for c in columns))
+        try:
+            batch.append(values(row))  # every column given: the fast path
+        except (KeyError, TypeError):
+            batch.append(tuple(row.get(c) for c in columns))
         if len(batch) >= 10000:
             db.conn.executemany(sql, batch)
             batch.clear()

@@ -311,16 +311,18 @@ def test_stale_temp_files_of_other_programs_are_kept(tmp_path, small_corpus):
     assert (tmp_path / other).exists()
 
 
-def test_pinyin_from_a_second_process_equals_inline(monkeypatch):
+def test_pinyin_and_look_alikes_from_a_second_process_equal_inline(monkeypatch):
     from phraser import bank as bankmod
-    from phraser import sound
+    from phraser import shape, sound
 
     texts = ["高度重视", "重新开始", "狠抓落实", "长治久安"]
     readings = sound.char_readings()
-    monkeypatch.setattr(bankmod, "BACKGROUND_PINYIN", 1)
-    later = bankmod._PinyinLater(texts, readings)
+    monkeypatch.setattr(bankmod, "BACKGROUND_WORK", 1)
+    later = bankmod._Later(texts, readings)
     assert later.pool is not None  # it did go to a second process
-    assert later.get() == sound.phrase_pinyin(texts, readings)
+    pinyin, alike = later.get()
+    assert pinyin == sound.phrase_pinyin(texts, readings)
+    assert alike == shape.look_alikes(set("".join(texts)))
     later.close()
-    unused = bankmod._PinyinLater(texts, readings)
+    unused = bankmod._Later(texts, readings)
     unused.close()  # a failed build stops the process without waiting for it
