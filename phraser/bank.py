@@ -527,17 +527,22 @@ def _write_phrases(db, result: MineResult, pinyin: dict[str, str]) -> None:
 
 def _bulk(db: sqlite_utils.Database, table: str, rows: Iterable[dict]) -> None:
     """Insert dict rows with one prepared statement: sqlite-utils' insert_all is flexible,
-    but its per-row work dominated the build on large corpora."""
-    columns = list(db[table].columns_dict)
-    marks = ", ".join("?" * len(columns))
+    but its per-row work dominated the build on large corpora. The columns are those of
+    the first row (the others take their defaults); later rows may leave some out."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return
+    columns = [c for c in db[table].columns_dict if c in first]
     names = ", ".join(f'"{c}"' for c in columns)
-    sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'
-    values = operator.itemgetter(*columns) if len(columns) > 1 else None
+    sql = f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))})'
+    getter = operator.itemgetter(*columns)
+    values = getter if len(columns) > 1 else lambda row: (getter(row),)
     batch: list[tuple] = []
-    for row in rows:
+    for row in itertools.chain([first], rows):
         try:
-            batch.append(values(row))  # every column given: the fast path
-        except (KeyError, TypeError):
+            batch.append(values(row))
+        except KeyError:
             batch.append(tuple(row.get(c) for c in columns))
         if len(batch) >= 10000:
             db.conn.executemany(sql, batch)
