@@ -63,6 +63,18 @@ class Spool:
             for info, line in zip(self.docs, f, strict=True):
                 yield info, json.loads(line)
 
+    def texts_of(self, indexes: list[int]) -> list[str]:
+        """The texts of the documents at `indexes` (ascending), parsing no others."""
+        wanted = set(indexes)
+        out = []
+        with open(self.path, encoding="utf-8") as f:
+            for k, line in enumerate(f):
+                if k in wanted:
+                    out.append(json.loads(line))
+                    if len(out) == len(wanted):
+                        break
+        return out
+
     def close(self) -> None:
         self.path.unlink(missing_ok=True)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import multiprocessing
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -305,21 +306,27 @@ class PhraseCounts:
         self.examples: list[list[Example]] = [[] for _ in texts]
         self.cap = cap
 
-    def add(self, scan: Scan) -> None:
-        pos, cid = scan.find(self.needles)
-        if not len(pos):
-            return
+    def measure(self, scan: Scan) -> tuple:
+        """One run's share, to `merge` in run order (possibly measured in a worker)."""
         n = len(self.lens)
+        pos, cid = scan.find(self.needles)
         whole = scan.bound[pos] & scan.bound[pos + self.lens[cid]]
-        self.aligned += np.bincount(cid[whole], minlength=n)
+        aligned = np.bincount(cid[whole], minlength=n)
         doc = scan.doc_of(pos)
         first, _ = groups(cid, scan.blocks(pos, doc))
-        self.blocks += np.bincount(cid[first], minlength=n)
+        blocks = np.bincount(cid[first], minlength=n)
         at, size = groups(cid, doc)  # a phrase's documents come in document order
-        for c, d, k in zip(cid[at].tolist(), doc[at].tolist(), size.tolist(), strict=True):
-            self.in_docs[c].append((int(scan.docs.idx[d]), k))
+        in_docs = (cid[at], scan.docs.idx[doc[at]], size)
         shown = first[first_per_group(cid[first], self.cap)]
-        for c, place in zip(cid[shown].tolist(), scan.places(pos[shown]), strict=True):
+        return aligned, blocks, in_docs, (cid[shown], scan.places(pos[shown]))
+
+    def merge(self, part: tuple) -> None:
+        aligned, blocks, (cids, docs, sizes), (shown, places) = part
+        self.aligned += aligned
+        self.blocks += blocks
+        for c, d, k in zip(cids.tolist(), docs.tolist(), sizes.tolist(), strict=True):
+            self.in_docs[c].append((d, k))
+        for c, place in zip(shown.tolist(), places, strict=True):
             if len(self.examples[c]) < self.cap:
                 self.examples[c].append(Example(*place))
 
@@ -343,7 +350,8 @@ class TemplateCounts:
         self.texts: list[tuple[str, Docs, int, int]] = []
         self.seen = 0
 
-    def add(self, scan: Scan, cap: int) -> None:
+    def measure(self, scan: Scan, cap: int) -> tuple[dict[str, np.ndarray], tuple]:
+        """One run's share, to `merge` in run order (possibly measured in a worker)."""
         a, b, i, j = self._occurrences(scan)
         key = a.astype(np.int64) * max(1, len(self.tails)) + b
         doc = scan.doc_of(i)
@@ -357,27 +365,31 @@ class TemplateCounts:
         f_first, f_count = groups(key, fh)
         shown, _ = groups(key, scan.sentence_start[i])
         shown = shown[first_per_group(key[shown], cap)]
-        self.parts.append(
-            {
-                "key": key[first],
-                "count": count,
-                "block_key": block_keys,
-                "blocks": blocks,
-                "doc_key": key[at],
-                "doc": scan.docs.idx[doc[at]],
-                "doc_n": per_doc.astype(np.int32),
-                "f_key": key[f_first],
-                "f_hash": fh[f_first],
-                "f_count": f_count.astype(np.int32),
-                "f_rank": f_first + self.seen,
-                "f_pos": i[f_first] + scan.offset,
-                "f_len": (ends - i)[f_first].astype(np.int16),
-                "ex_key": key[shown],
-                "ex_pos": i[shown] - self.head_len[a[shown]] + scan.offset,
-            }
-        )
-        self.seen += len(key)
-        self.texts.append((scan.text, scan.docs, scan.block_chars, scan.offset))
+        part = {
+            "key": key[first],
+            "count": count,
+            "block_key": block_keys,
+            "blocks": blocks,
+            "doc_key": key[at],
+            "doc": scan.docs.idx[doc[at]],
+            "doc_n": per_doc.astype(np.int32),
+            "f_key": key[f_first],
+            "f_hash": fh[f_first],
+            "f_count": f_count.astype(np.int32),
+            "f_rank": f_first,
+            "f_pos": i[f_first] + scan.offset,
+            "f_len": (ends - i)[f_first].astype(np.int16),
+            "ex_key": key[shown],
+            "ex_pos": i[shown] - self.head_len[a[shown]] + scan.offset,
+            "rows": np.array([len(key)]),
+        }
+        return part, (scan.text, scan.docs, scan.block_chars, scan.offset)
+
+    def merge(self, part: dict[str, np.ndarray], text: tuple) -> None:
+        part["f_rank"] = part["f_rank"] + self.seen  # ranks run on across runs
+        self.seen += int(part.pop("rows")[0])
+        self.parts.append(part)
+        self.texts.append(text)
 
     def _occurrences(self, scan: Scan):
         """(head id, tail id, slot start, slot end) of every A…B, in the order one reads
@@ -475,6 +487,16 @@ class TemplateCounts:
         return out
 
 
+#: (miner, candidates, phrase counts, template counts, runs) while forked workers gather.
+_GATHERING: tuple | None = None
+
+
+def _measure_run(k: int):
+    """One forked worker's run of the stats pass (its state is inherited by fork)."""
+    miner, cands, phrases, templates, runs = _GATHERING
+    return miner._measure(miner._scan(runs[k], 1), cands, phrases, templates)
+
+
 class Miner:
     """One build's mining state. Use `run()`; the passes are methods for testing."""
 
@@ -496,6 +518,7 @@ class Miner:
         self.right: dict[str, float] = {}
         self.han_chars = 0
         self._tok = None
+        self._bases: list[int] | None = None
 
     # -- helpers -----------------------------------------------------------------
 
@@ -509,41 +532,71 @@ class Miner:
         if self.progress:
             self.progress(stage, done, total)
 
-    def _scans(self, stage: str, *, cut: bool) -> Iterator[Scan]:
-        """The corpus as runs of whole documents (`SCAN_CHARS` at most, unless one document
-        is longer), with word boundaries when `cut`, reporting progress. Block numbers
-        count on across documents, a new document opening a new block."""
+    def _runs(self) -> list[tuple[list[int], int]]:
+        """The corpus as runs of whole documents, `SCAN_CHARS` at most unless one document
+        is longer: (their indexes in the spool, the run's offset in the whole corpus)."""
+        runs: list[tuple[list[int], int]] = []
+        size = offset = 0
+        for k, info in enumerate(self.spool.docs):
+            if not runs or size + info.chars > SCAN_CHARS:
+                runs.append(([], offset))
+                size = 0
+            runs[-1][0].append(k)
+            size += info.chars + 1
+            offset += info.chars + 1
+        return runs
+
+    def _scan(self, run: tuple[list[int], int], cut: int = 0) -> Scan:
+        """One run as a `Scan`, its words cut by `cut` processes (not at all when 0).
+        Block numbers count on across documents, a new document opening a new block."""
         block_chars = self.p.resolved_block_chars(self.spool.chars)
         docs = self.spool.docs
-        bases, base = [], 0
-        for info in docs:
-            bases.append(base)
-            base += info.chars // block_chars + 1
-        runs: list[list[int]] = []
-        size = 0
-        for k, info in enumerate(docs):
-            if not runs or size + info.chars > SCAN_CHARS:
-                runs.append([])
-                size = 0
-            runs[-1].append(k)
-            size += info.chars + 1
-        texts = self.spool.texts()
-        offset = done = 0
-        for run in runs:
-            bodies = [next(texts)[1] for _ in run]
-            starts = np.cumsum([0] + [len(body) + 1 for body in bodies[:-1]])
-            layout = Docs(
-                np.array([docs[k].idx for k in run], dtype=np.int64),
-                starts.astype(np.int64),
-                np.array([bases[k] for k in run], dtype=np.int64),
-            )
-            scan = Scan(bodies, layout, block_chars, offset)
-            if cut:
-                scan.cut(self.workers)
-            yield scan
-            offset += scan.n + 1
-            done += sum(docs[k].chars for k in run)
+        ks, offset = run
+        if self._bases is None:
+            bases, base = [], 0
+            for info in docs:
+                bases.append(base)
+                base += info.chars // block_chars + 1
+            self._bases = bases
+        bodies = self.spool.texts_of(ks)
+        starts = np.cumsum([0] + [len(body) + 1 for body in bodies[:-1]])
+        layout = Docs(
+            np.array([docs[k].idx for k in ks], dtype=np.int64),
+            starts.astype(np.int64),
+            np.array([self._bases[k] for k in ks], dtype=np.int64),
+        )
+        scan = Scan(bodies, layout, block_chars, offset)
+        if cut:
+            scan.cut(cut)
+        return scan
+
+    def _scans(self, stage: str) -> Iterator[Scan]:
+        """Every run as a `Scan` without word boundaries, reporting progress."""
+        done = 0
+        for run in self._runs():
+            yield self._scan(run)
+            done += sum(self.spool.docs[k].chars for k in run[0])
             self._report(stage, done, self.spool.chars)
+
+    def _measure(self, scan: Scan, cands: dict, phrases: PhraseCounts, templates: TemplateCounts):
+        """The stats pass over one run: phrase, template and list counts."""
+        lists = ListCounts()
+        for _line, _col, sentence in textmod.sentences(scan.text):
+            if textmod.LIST_SEP.search(sentence):
+                items = textmod.list_items(sentence)
+                if len(items) >= 2:
+                    lists.add([it for _o, it in items], cands)
+        return phrases.measure(scan), templates.measure(scan, self.p.examples), lists
+
+    def _merge_runs(self, parts, runs, phrases, templates, lists) -> None:
+        """Runs' counts merged in corpus order, as one pass over them would count."""
+        done = 0
+        for run, (phrase_part, (template_part, text), run_lists) in zip(runs, parts, strict=True):
+            phrases.merge(phrase_part)
+            templates.merge(template_part, text)
+            lists.merge(run_lists)
+            done += sum(self.spool.docs[k].chars for k in run[0])
+            self._report("gathering statistics", done, self.spool.chars)
 
     def _clauses(self, stage: str) -> Iterator[str]:
         for info, body in self.spool.texts():
@@ -775,14 +828,22 @@ class Miner:
         templates.tail_counts = np.array([self.counts[t] for t in templates.tails], dtype=float)
         self._forget()
         lists = ListCounts()
-        for scan in self._scans("gathering statistics", cut=True):
-            phrases.add(scan)
-            templates.add(scan, self.p.examples)
-            for _line, _col, sentence in textmod.sentences(scan.text):
-                if textmod.LIST_SEP.search(sentence):
-                    items = textmod.list_items(sentence)
-                    if len(items) >= 2:
-                        lists.add([it for _o, it in items], cands)
+        runs = self._runs()
+        if self.workers > 1 and len(runs) > 1:
+            global _GATHERING
+            _GATHERING = (self, cands, phrases, templates, runs)
+            try:
+                with multiprocessing.get_context("fork").Pool(self.workers) as pool:
+                    parts = pool.imap(_measure_run, range(len(runs)))
+                    self._merge_runs(parts, runs, phrases, templates, lists)
+            finally:
+                _GATHERING = None
+        else:
+            parts = (
+                self._measure(self._scan(run, self.workers), cands, phrases, templates)
+                for run in runs
+            )
+            self._merge_runs(parts, runs, phrases, templates, lists)
         for k, g in enumerate(texts):
             st = cands[g]
             st.block_count = int(phrases.blocks[k])
@@ -920,7 +981,7 @@ class Miner:
         by_key = np.argsort(pair_keys, kind="stable")
         sorted_keys = pair_keys[by_key]
         docs: dict[str, Counter] = defaultdict(Counter)
-        for scan in self._scans("collecting examples", cut=False):
+        for scan in self._scans("collecting examples"):
             pos, ids = scan.find(needles)
             sent = scan.sentence_start[pos].astype(np.int64)
             first, _ = groups(ids, sent)  # each key's first occurrence in each sentence

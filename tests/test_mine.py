@@ -178,8 +178,8 @@ def _entries(r):
 
 
 def test_scanning_in_runs_changes_nothing(tmp_path, monkeypatch):
-    """Documents are scanned in runs of SCAN_CHARS; one run or one per document, the
-    result is the same, entry by entry."""
+    """Documents are scanned in runs of SCAN_CHARS; one run or one per document, in one
+    process or two, the result is the same, entry by entry."""
     import phraser.mine
 
     files = dict(CORPUS, **{"c.txt": CORPUS["a.txt"][::-1] + CORPUS["b.txt"]})
@@ -188,8 +188,11 @@ def test_scanning_in_runs_changes_nothing(tmp_path, monkeypatch):
     whole = _mine(tmp_path / "one", files)
     monkeypatch.setattr(phraser.mine, "SCAN_CHARS", 50)  # each document a run of its own
     runs = _mine(tmp_path / "many", files)
+    with spool([tmp_path / "many"]) as sp:
+        shared = mine(sp, MineParams(), workers=2)  # runs measured by two forked workers
     assert whole.templates and whole.pairs
     assert _entries(runs) == _entries(whole)
+    assert _entries(shared) == _entries(whole)
 
 
 def test_pairs_within_groups():
