@@ -55,11 +55,14 @@ TARGETS = {
     "large_warm_p50_ms": 5.0,
     "large_warm_p99_ms": 30.0,
     "large_cold_s": 0.5,
+    "large_add_ratio": 0.05,  # issue 6: adding 10 documents vs a full rebuild
     "huge_rss_mb": 4096.0,
     "check_20k_s": 1.0,
 }
 #: Cold runs on an extra corpus's bank (seconds each on the large one).
 EXTRA_COLD_REPEAT = 3
+#: Documents `--add` adds to an extra corpus's bank (issue 6: ≤ 5 % of a rebuild).
+ADD_DOCUMENTS = 10
 #: The extra corpora, in the order they are measured and shown.
 EXTRAS = ("reports", "large", "huge")
 #: What the bundled corpus's measurements are stored under at the top of the result.
@@ -203,6 +206,32 @@ def bench_build(
         "pairs": last.get("pairs"),
         "in_process_s": last.get("seconds"),
     }, bank
+
+
+def bench_add(python: str, bank: Path, build_s: float, tmp: Path, label: str) -> dict:
+    """`phraser add` of ADD_DOCUMENTS reports (public-domain work reports, not in the bank)
+    to a copy of the bank, timed like a build, and its share of the build's time."""
+    docs = sorted(REPORTS.resolve().glob("*.txt"))[:ADD_DOCUMENTS]
+    if len(docs) < ADD_DOCUMENTS:
+        raise FileNotFoundError(f"fewer than {ADD_DOCUMENTS} documents under {REPORTS}")
+    folder = tmp / f"{label}-add"
+    folder.mkdir(exist_ok=True)
+    for doc in docs:
+        shutil.copy(doc, folder / doc.name)
+    copy = tmp / f"{label}-add.sqlite"
+    shutil.copy(bank, copy)
+    argv = [python, str(REPO / "cli.py"), "add", "--json", "--db", str(copy), str(folder)]
+    log(f"[{label}] add {ADD_DOCUMENTS} documents …")
+    r = run_child(argv, child_env(copy), tmp)
+    copy.unlink(missing_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    log(f"[{label}]   {r['wall_s']:.2f} s, peak RSS {r['maxrss_mb']:.0f} MB")
+    return {
+        "documents": ADD_DOCUMENTS,
+        "wall_s": r["wall_s"],
+        "peak_rss_mb": r["maxrss_mb"],
+        "ratio": r["wall_s"] / build_s,
+    }
 
 
 # -- 2. warm latency ---------------------------------------------------------------------
@@ -503,6 +532,14 @@ def print_build(b: dict, indent: str = "", kind: str = "bundled") -> None:
     print(indent + line("bank file", f"{b['bank_bytes'] / 1e6:.1f} MB"))
 
 
+def print_add(a: dict, target: float | None) -> None:
+    if "error" in a:
+        print(f"  add failed: {last_line(a['error'])}")
+        return
+    figure = f"{a['wall_s']:.2f} s, {a['ratio']:.0%} of the build"
+    print(row(f"add {a['documents']} documents", a["ratio"], figure, target, "× build"))
+
+
 def print_cold(c: dict, indent: str = "", ref: bool = False, prefix: str = "") -> None:
     if "error" in c:
         print(f"{indent}  cold suggest failed: {last_line(c['error'])}")
@@ -569,6 +606,8 @@ def print_report(res: dict) -> None:
             continue
         print_build(x["build"], kind=key)
         own = "large_" if key == "large" else ""
+        if "add" in x:
+            print_add(x["add"], TARGETS["large_add_ratio"] if own else None)
         if "cold" in x:
             print_cold(x["cold"], ref=not own, prefix=own)
         if "warm" in x:
@@ -769,6 +808,7 @@ def checks(res: dict) -> dict[str, bool]:
     check("large_warm_p50_ms", large.get("warm"), "p50_ms")
     check("large_warm_p99_ms", large.get("warm"), "p99_ms")
     check("large_cold_s", large.get("cold"), "wall_s", "median")
+    check("large_add_ratio", large.get("add"), "ratio")
     check("huge_rss_mb", res.get("huge", {}).get("build"), "peak_rss_mb", "median")
     check("check_20k_s", res.get("check"), "median_s")
     return out
@@ -837,6 +877,9 @@ def bench_extra(
                 out["profile"] = profile_queries(bank, slow)
         if not args.no_check:
             out["check"] = attempt(f"{key} check", bench_check, bank, args.repeat)
+        if args.add and key == "large":  # the added reports are new to that bank only
+            build_s = out["build"]["wall_s"]["median"]
+            out["add"] = attempt(f"{key} add", bench_add, args.python, bank, build_s, tmp, key)
         bank.unlink(missing_ok=True)
     if not args.no_baseline:
         out["baseline"] = attempt(
@@ -929,6 +972,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="seconds of baseline warm queries per corpus (default 120)",
     )
     ap.add_argument("--no-check", action="store_true", help="skip the 20K-character check")
+    ap.add_argument(
+        "--add",
+        action="store_true",
+        help=f"after the large corpus's build, time `phraser add` of {ADD_DOCUMENTS} reports",
+    )
     ap.add_argument("--markdown", action="store_true", help="print the summary as Markdown")
     ap.add_argument(
         "--show",
