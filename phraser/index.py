@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from .bank import Bank
 from .lexicon import content_bigrams
@@ -41,6 +42,18 @@ class TemplateEntry:
     quality: float
 
 
+@dataclass(frozen=True)
+class Overlap:
+    """A query's characters against the vocabulary (see `Index.overlap`); numpy arrays
+    indexed by vocabulary position."""
+
+    chars: tuple[str, ...]
+    counts: Any  # how many of `chars` the phrase holds
+    first: Any  # index in `chars` of the first one it holds (len(chars) if none)
+    lengths: Any  # the phrase's length
+    distinct: Any  # how many distinct characters the phrase has
+
+
 @dataclass
 class Index:
     phrases: dict[str, Entry]
@@ -52,6 +65,7 @@ class Index:
     _readings: dict[str, list[str]] = field(default_factory=dict)
     _partners: dict[str, list[tuple[str, float, int]]] = field(default_factory=dict)
     _alikes: dict[str, str] = field(default_factory=dict)
+    _overlap: Overlap | None = None
 
     @classmethod
     def load(cls, bank: Bank, tags: Iterable[str] = ()) -> Index:
@@ -149,13 +163,48 @@ class Index:
         return frozenset(e.text for e in self.vocabulary)
 
     @cached_property
-    def by_char(self) -> dict[str, list[Entry]]:
-        """Character → vocabulary phrases holding it (candidate generation for fuzzy)."""
-        out: dict[str, list[Entry]] = defaultdict(list)
-        for e in self.vocabulary:
+    def by_char(self) -> dict[str, Any]:
+        """Character → positions in `vocabulary` of the phrases holding it, ascending (as
+        numpy arrays: a common character is in thousands of phrases, and fuzzy and variant
+        count them all for every query)."""
+        import numpy as np
+
+        out: dict[str, list[int]] = defaultdict(list)
+        for n, e in enumerate(self.vocabulary):
             for ch in set(e.text):
-                out[ch].append(e)
-        return dict(out)
+                out[ch].append(n)
+        return {ch: np.array(ns, dtype=np.int64) for ch, ns in out.items()}
+
+    @cached_property
+    def _shapes(self) -> tuple[Any, Any]:
+        """(length, distinct characters) of each vocabulary phrase, as numpy arrays."""
+        import numpy as np
+
+        return (
+            np.array([len(e.text) for e in self.vocabulary], dtype=np.int64),
+            np.array([len(set(e.text)) for e in self.vocabulary], dtype=np.int64),
+        )
+
+    def overlap(self, chars: Iterable[str]) -> Overlap:
+        """How many of `chars` (distinct, in the caller's order) each vocabulary phrase
+        holds, and the first of them it holds; fuzzy and variant ask for the same query's
+        characters in turn, so the last answer is kept."""
+        import numpy as np
+
+        chars = tuple(dict.fromkeys(chars))
+        if self._overlap is not None and self._overlap.chars == chars:
+            return self._overlap
+        size = len(self.vocabulary)
+        postings = [(k, self.by_char[c]) for k, c in enumerate(chars) if c in self.by_char]
+        counts = np.zeros(size, dtype=np.int64)
+        first = np.full(size, len(chars), dtype=np.int64)
+        if postings:
+            counts = np.bincount(np.concatenate([p for _k, p in postings]), minlength=size)
+            for k, p in reversed(postings):
+                first[p] = k
+        lengths, distinct = self._shapes
+        self._overlap = Overlap(chars, counts, first, lengths, distinct)
+        return self._overlap
 
     @cached_property
     def templates_by_prefix(self) -> dict[str, list[tuple[int, TemplateEntry]]]:

@@ -107,3 +107,49 @@ def test_variant_shuffled_set_phrase_longer_than_an_idiom(tmp_path):
     hit = next((s for s in results if s.text == "又好又快发展"), None)
     assert hit is not None and hit.match == "variant", [(s.text, s.match) for s in results]
     assert hit.rewrite == "推动全县经济又好又快发展"
+
+
+def _by_counting(index: Index, query: str, cut: int) -> list[str]:
+    """Fuzzy's candidates counted posting by posting: the reference `_candidates` keeps to."""
+    from collections import Counter
+
+    seen: Counter = Counter()
+    for ch in Counter(query):
+        for e in index.vocabulary:
+            if ch in e.text:
+                seen[e.text] += 1
+    return [
+        text
+        for text, shared in seen.most_common(cut)
+        if len(text) >= 3 and shared >= len(set(text)) - 1
+    ]
+
+
+@pytest.fixture(scope="module")
+def bundled_index(bundled_bank) -> Index:
+    return Index.load(Bank(bundled_bank))
+
+
+@pytest.mark.parametrize("cut", [5, 40, 1200])
+@pytest.mark.parametrize(
+    "query", ["各级各部门要高度重视安全生产", "推动经济社会又好又快发展，不断提高人民生活水平"]
+)
+def test_fuzzy_candidates_are_those_of_counting_every_posting(bundled_index, query, cut):
+    from phraser.match.fuzzy import _candidates
+
+    expected = _by_counting(bundled_index, query, cut)
+    assert _candidates(bundled_index, bundled_index.overlap(query), cut) == expected
+    assert len(expected) > 1 or cut == 5
+
+
+def test_scattered_sees_every_phrase_holding_all_its_characters_but_one(bundled_index):
+    from phraser.match.variant import SCATTERED_LENGTHS, _scattered, _spelled_span
+
+    query = "要把各自的责任负起来，大家相互配合、密切协作"
+    found = {s.text for s in _scattered(query, bundled_index, set())}
+    chars = set(query)
+    for e in bundled_index.vocabulary:
+        held = len(set(e.text) & chars)
+        if len(e.text) in SCATTERED_LENGTHS and held and held >= len(set(e.text)) - 1:
+            if e.text not in query and e.text not in found:
+                assert _spelled_span(query, e.text) is None, e.text

@@ -102,14 +102,14 @@ def _scattered(query: str, index: Index, found: set[str]) -> list[Suggestion]:
     """A phrase whose characters all stand in a short stretch of the query, in order or
     not, at most a classical particle missing (各自负起各自的责任 → 各负其责): an idiom
     spelled out or shuffled."""
-    shared: dict[str, int] = {}
-    for c in set(query):
-        for e in index.by_char.get(c, ()):
-            if len(e.text) in SCATTERED_LENGTHS:
-                shared[e.text] = shared.get(e.text, 0) + 1
+    import numpy as np
+
+    o = index.overlap(Counter(query))
+    fits = (o.counts >= np.maximum(1, o.distinct - 1)) & np.isin(o.lengths, SCATTERED_LENGTHS)
     out = []
-    for text, n in shared.items():
-        if n < len(set(text)) - 1 or text in found or text in query:
+    for n in np.flatnonzero(fits).tolist():
+        text = index.vocabulary[n].text
+        if text in found or text in query:
             continue
         best = _spelled_span(query, text)
         if best is None:
