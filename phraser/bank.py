@@ -579,7 +579,9 @@ class Bank:
         ids = np.concatenate([postings[c][0] for c, _w in items])
         products = np.concatenate([postings[c][1] * w for c, w in items])
         dots = np.bincount(ids, weights=products)
-        hit = np.unique(ids)[::-1]  # descending ids, so a stable sort breaks ties that way
+        held = np.zeros(len(dots), dtype=bool)
+        held[ids] = True
+        hit = np.flatnonzero(held)[::-1]  # descending ids: a stable sort breaks ties that way
         scores = dots[hit]
         best = np.argsort(-scores, kind="stable")[:limit]
         return list(zip(hit[best].tolist(), scores[best].tolist(), strict=True))

@@ -224,12 +224,16 @@ class Index:
         return {e.id: e.text for e in self.phrases.values()}
 
     @cached_property
+    def glosses(self) -> dict[int, str]:
+        """Phrase id → its dictionary gloss (a few thousand idioms at most), kept in memory:
+        intent shows dozens of them per query."""
+        return dict(self.bank.glosses()) if self.bank is not None else {}
+
+    @cached_property
     def gloss_bigrams(self) -> list[tuple[str, frozenset[str]]]:
         """(phrase, bigrams of its dictionary gloss), for matching plain speech to idioms."""
-        if self.bank is None:
-            return []
         out = []
-        for pid, gloss in self.bank.glosses():
+        for pid, gloss in self.glosses.items():
             text = self.by_id.get(pid)
             if text is not None:
                 out.append((text, frozenset(content_bigrams(gloss))))
