@@ -153,3 +153,44 @@ def test_scattered_sees_every_phrase_holding_all_its_characters_but_one(bundled_
         if len(e.text) in SCATTERED_LENGTHS and held and held >= len(set(e.text)) - 1:
             if e.text not in query and e.text not in found:
                 assert _spelled_span(query, e.text) is None, e.text
+
+
+def _all_slips(index: Index, query: str):
+    """`Index.slips` over the whole vocabulary: the tables typo read before they were cut
+    down to the phrases near the query."""
+    from collections import defaultdict
+
+    from phraser.index import Slips
+    from phraser.sound import fuzzy
+
+    sound, mask, deletion = defaultdict(list), defaultdict(list), defaultdict(list)
+    for e in index.vocabulary:
+        t = e.text
+        if len(e.pinyin) == len(t):
+            sound[tuple(fuzzy(s) for s in e.pinyin)].append(t)
+        if len(t) >= 4:
+            for i in range(len(t)):
+                mask[t[:i] + "?" + t[i + 1 :]].append(t)
+                deletion[t[:i] + t[i + 1 :]].append(t)
+    return Slips(query, dict(sound), dict(mask), dict(deletion))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "狠抓落失",
+        "各级各部门要高度重视安全生产，狠抓落失",
+        "要坚持以人为奔",
+        "统一思相提高认识",
+        "齐抓公管",
+        "安全生产产",
+        "狠抓实",
+        "推动经济社会又好又快发展，不断提高人民生活水准",
+    ],
+)
+def test_typo_reads_the_same_slips_as_from_the_whole_vocabulary(bundled_index, query, monkeypatch):
+    from phraser.match import typo
+
+    near = typo.match(query, bundled_index)
+    monkeypatch.setattr(bundled_index, "slips", lambda q: _all_slips(bundled_index, q))
+    assert typo.match(query, bundled_index) == near
