@@ -300,3 +300,23 @@ def test_stale_temp_files_of_other_programs_are_kept(tmp_path, small_corpus):
     build([small_corpus], db)
     assert not (tmp_path / dead).exists()
     assert (tmp_path / other).exists()
+
+
+def test_a_query_loads_none_of_the_build_side(small_bank):
+    """sqlite-utils, the miner and pypinyin cost a fresh `suggest` process tenths of a
+    second to import, and a query needs none of them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "import cli\n"
+        f"r = CliRunner().invoke(cli.cli, ['suggest', '--db', {str(small_bank)!r}, '狠抓落失'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "assert '狠抓落实' in r.output, r.output\n"
+        "print(sorted({'sqlite_utils', 'phraser.mine', 'phraser.build', 'pypinyin'}"
+        " & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
