@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the build side's modules: a query never needs them
     from .corpus import DocInfo, Spool
     from .mine import Example, MineParams, MineResult
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 EXAMPLE_CHARS = 120
 REQUIRED_TABLES = {
     "meta",
@@ -132,6 +132,7 @@ def _create_schema(db: sqlite_utils.Database) -> None:
             "source": str,
             "pinyin": str,
             "words": str,
+            "rank": int,
         },
         pk="id",
         not_null={"text", "count"},
@@ -177,6 +178,7 @@ def _create_schema(db: sqlite_utils.Database) -> None:
             "filler_count": int,
             "doc_count": int,
             "score": float,
+            "rank": int,
         },
         pk="id",
     )
@@ -215,8 +217,10 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     )
     db["phrases"].create_index(["text"], unique=True)
     db["phrases"].create_index(["score"])
+    db["phrases"].create_index(["length"])
     db["templates"].create_index(["text"], unique=True)
     db["templates"].create_index(["suffix"])
+    db["templates"].create_index(["prefix"])
     db["pairs"].create_index(["a_id"])
     db["pairs"].create_index(["b_id"])
     db["examples"].create_index(["kind", "entry_id"])
@@ -302,6 +306,7 @@ def write(
             _bulk(db, "meanings", meanings)
             _bulk(db, "meaning_idf", meaning_idf)
             _bulk(db, "curation", curation)
+            set_ranks(db.conn)
         db["examples"].enable_fts(["sentence"], tokenize="trigram")
         db.execute("ANALYZE")
         db.conn.commit()
@@ -439,6 +444,18 @@ def _fill(db, result: MineResult, spool: Spool, params: MineParams, seconds: flo
             yield from _example_rows("pair", i, p.examples, p.a)
 
     _bulk(db, "examples", examples())
+
+
+def set_ranks(conn: sqlite3.Connection) -> None:
+    """Number phrases and templates by score (ties by id) from 0: a query reads an entry's
+    quality, its percentile, from its rank without reading the whole table. Run again
+    whenever entries are added or removed."""
+    for table in ("phrases", "templates"):
+        conn.execute(
+            f"update {table} set rank = r.n from (select id, "
+            f"row_number() over (order by score, id) - 1 as n from {table}) as r "
+            f"where {table}.id = r.id"
+        )
 
 
 def _bulk(db: sqlite_utils.Database, table: str, rows: Iterable[dict]) -> None:

@@ -7,7 +7,7 @@ comparisons per query however large the bank grows.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -18,6 +18,16 @@ from .sound import fuzzy
 
 #: How many of the best phrases typo, variant and fuzzy matching consider.
 MATCH_VOCABULARY = 40000
+
+
+def _lengths(bank: Bank, banned: frozenset[str]) -> tuple[int, ...]:
+    """The lengths of the bank's phrases (not counting banned ones), longest first."""
+    lengths = [n for (n,) in bank.db.execute("select distinct length from phrases")]
+    if banned:
+        marks = ",".join("?" * len(banned))
+        sql = f"select 1 from phrases where length = ? and text not in ({marks}) limit 1"
+        lengths = [n for n in lengths if bank.db.execute(sql, [n, *banned]).fetchone()]
+    return tuple(sorted(lengths, reverse=True))
 
 
 @dataclass(frozen=True)
@@ -64,10 +74,96 @@ class Slips:
     by_deletion: dict[str, list[str]]  # one character dropped (狠抓实) → phrases
 
 
+#: Columns of a phrase row that make an `Entry` (with `rank` for its quality).
+_ENTRY_COLUMNS = "id, text, count, score, pinyin, words, rank"
+
+
+class Phrases(Mapping[str, Entry]):
+    """The bank's phrases by text, read from the bank as they are asked for and kept.
+
+    Making an `Entry` of each of the large bank's 247,215 phrases took a fresh process
+    2.3 s; a query asks for a few hundred texts. Each phrase's quality comes from its
+    `rank` (its place by score, written by the build), as if all had been read.
+    Texts asked for and not found are kept too, up to `FORGET_AFTER`."""
+
+    FORGET_AFTER = 1_000_000
+
+    def __init__(self, bank: Bank, banned: frozenset[str]):
+        self.bank = bank
+        self.banned = banned
+        total = bank.db.execute("select max(rank) + 1 from phrases").fetchone()[0] or 0
+        self._n = max(1, total - 1)
+        self._texts: dict[str, Entry | None] = {}
+        self._ids: dict[int, Entry | None] = {}
+
+    def entry(self, row: tuple) -> Entry | None:
+        """An entry from a row of `_ENTRY_COLUMNS`, kept; None for a banned phrase."""
+        pid, text, count, score, py, words, rank = row
+        e = None
+        if text not in self.banned:
+            pinyin, split = tuple((py or "").split()), tuple((words or "").split())
+            e = Entry(pid, text, count, score, rank / self._n, pinyin, split)
+        self._texts[text] = e
+        self._ids[pid] = e
+        return e
+
+    def fetch(self, texts: Iterable[str]) -> None:
+        """Read the phrases among `texts` not asked for yet, in one statement."""
+        missing = {t for t in texts if t not in self._texts}
+        if not missing:
+            return
+        if len(self._texts) > self.FORGET_AFTER:
+            self._texts = {t: e for t, e in self._texts.items() if e is not None}
+        sql = f"select {_ENTRY_COLUMNS} from phrases where text in ({{marks}})"
+        for row in self.bank._where_in(sql, missing):
+            self.entry(row)
+        for t in missing:
+            self._texts.setdefault(t, None)
+
+    def by_id(self, pid: int) -> Entry | None:
+        if pid not in self._ids:
+            self.fetch_ids([pid])
+        return self._ids[pid]
+
+    def fetch_ids(self, ids: Iterable[int]) -> None:
+        missing = {i for i in ids if i not in self._ids}
+        if missing:
+            sql = f"select {_ENTRY_COLUMNS} from phrases where id in ({{marks}})"
+            for row in self.bank._where_in(sql, missing):
+                self.entry(row)
+            for i in missing:
+                self._ids.setdefault(i, None)
+
+    def get(self, text: str, default: Any = None) -> Any:
+        if text not in self._texts:
+            self.fetch([text])
+        e = self._texts[text]
+        return default if e is None else e
+
+    def __getitem__(self, text: str) -> Entry:
+        e = self.get(text)
+        if e is None:
+            raise KeyError(text)
+        return e
+
+    def __contains__(self, text: object) -> bool:
+        return isinstance(text, str) and self.get(text) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        """Every phrase, by score (reads the whole table: only tests and tools want it)."""
+        sql = f"select {_ENTRY_COLUMNS} from phrases order by score"
+        for row in self.bank.db.execute(sql).fetchall():
+            if self.entry(row) is not None:
+                yield row[1]
+
+    def __len__(self) -> int:
+        return sum(1 for _t in self)
+
+
 @dataclass
 class Index:
-    phrases: dict[str, Entry]
-    templates: list[TemplateEntry]
+    phrases: Mapping[str, Entry]
+    templates: list[TemplateEntry] | None
     lengths: tuple[int, ...] = ()
     bank: Bank | None = None
     pinned: frozenset[str] = frozenset()
@@ -79,13 +175,19 @@ class Index:
     _slips: Slips | None = None
 
     @classmethod
-    def load(cls, bank: Bank, tags: Iterable[str] = ()) -> Index:
+    def load(cls, bank: Bank, tags: Iterable[str] = (), *, read_all: bool = False) -> Index:
         """The bank's phrases and templates, less those the user banned: what is not
         loaded cannot be matched, suggested or proposed as a fix by any matcher.
         Percentiles are taken before banning, so a ban moves no other entry. With `tags`,
-        only the entries found in documents carrying one of them."""
+        only the entries found in documents carrying one of them, all read now (as with
+        `read_all`); else each phrase and template is read when a query asks for it (see
+        `Phrases`): the same answers, without seconds of loading on a large bank."""
         tags = list(tags)
         banned = bank.marked("banned")
+        pinned = bank.marked("pinned")
+        if not tags and not read_all:
+            phrases = Phrases(bank, banned)
+            return cls(phrases, None, _lengths(bank, banned), bank, pinned, banned)
         rows = list(
             bank.db.execute(
                 "select id, text, count, score, pinyin, words from phrases order by score"
@@ -121,7 +223,44 @@ class Index:
             TemplateEntry(*row, i / tn) for i, row in enumerate(trows) if row[1] not in banned
         ]
         lengths = tuple(sorted({len(t) for t in phrases}, reverse=True))
-        return cls(phrases, templates, lengths, bank, bank.marked("pinned"), banned)
+        return cls(phrases, templates, lengths, bank, pinned, banned)
+
+    def prefetch(self, texts: Iterable[str]) -> None:
+        """Read the phrases among `texts` from the bank in one go (when not all loaded)."""
+        if isinstance(self.phrases, Phrases):
+            self.phrases.fetch(texts)
+
+    def text_of(self, pid: int) -> str | None:
+        """The text of phrase `pid`; None when it is banned or filtered out."""
+        if isinstance(self.phrases, Phrases):
+            e = self.phrases.by_id(pid)
+            return e.text if e is not None else None
+        return self.by_id.get(pid)
+
+    def prefetch_ids(self, ids: Iterable[int]) -> None:
+        if isinstance(self.phrases, Phrases):
+            self.phrases.fetch_ids(ids)
+
+    def templates_with_prefix(self, prefixes: Iterable[str]) -> list[TemplateEntry]:
+        """The templates opening with one of `prefixes`, in index order (by score)."""
+        if self.templates is not None:
+            by_prefix = self.templates_by_prefix
+            found = set(prefixes).intersection(by_prefix)
+            return [t for _n, t in sorted(x for p in found for x in by_prefix[p])]
+        rows = self.bank._where_in(
+            "select id, text, prefix, suffix, count, score, rank from templates "
+            "where prefix in ({marks})",
+            prefixes,
+        )
+        rows.sort(key=lambda r: r[6])
+        n = self._template_ranks
+        return [TemplateEntry(*r[:6], r[6] / n) for r in rows if r[1] not in self.banned]
+
+    @cached_property
+    def _template_ranks(self) -> int:
+        """The denominator of a template's quality: its rank over this (as in `Phrases`)."""
+        total = self.bank.db.execute("select max(rank) + 1 from templates").fetchone()[0] or 0
+        return max(1, total - 1)
 
     def partners(self, text: str) -> list[tuple[str, float, int]]:
         """(partner, score, count) of a phrase's companions, best first, looked up in the
@@ -165,8 +304,20 @@ class Index:
         """The best-scored phrases, which typo, variant and fuzzy matching point to: a fix
         should lead to an established formulation, and on a bank mined from millions of
         characters the long tail would only slow every query down."""
-        ranked = sorted(self.phrases.values(), key=lambda e: -e.score)
-        return ranked[:MATCH_VOCABULARY]
+        if not isinstance(self.phrases, Phrases):
+            ranked = sorted(self.phrases.values(), key=lambda e: -e.score)
+            return ranked[:MATCH_VOCABULARY]
+        # The best MATCH_VOCABULARY + (banned) by score, with every phrase tied at the cut.
+        db = self.bank.db
+        k = MATCH_VOCABULARY + len(self.banned)
+        cut = db.execute("select score from phrases order by score desc limit 1 offset ?", [k - 1])
+        row = cut.fetchone()
+        where, args = ("where score >= ?", [row[0]]) if row else ("", [])
+        rows = db.execute(
+            f"select {_ENTRY_COLUMNS} from phrases {where} order by score desc, id", args
+        ).fetchall()
+        entries = (self.phrases.entry(r) for r in rows)
+        return [e for e in entries if e is not None][:MATCH_VOCABULARY]
 
     @cached_property
     def vocabulary_texts(self) -> frozenset[str]:
@@ -228,10 +379,14 @@ class Index:
 
     @cached_property
     def template_prefix_sizes(self) -> tuple[int, ...]:
-        return tuple(sorted({len(p) for p in self.templates_by_prefix}))
+        if self.templates is not None:
+            return tuple(sorted({len(p) for p in self.templates_by_prefix}))
+        rows = self.bank.db.execute("select distinct length(prefix) from templates")
+        return tuple(sorted(n for (n,) in rows))
 
     @cached_property
     def by_id(self) -> dict[int, str]:
+        """Phrase id → text, when every phrase is loaded (a tag filter); see `text_of`."""
         return {e.id: e.text for e in self.phrases.values()}
 
     @cached_property
@@ -244,8 +399,9 @@ class Index:
     def gloss_bigrams(self) -> list[tuple[str, frozenset[str]]]:
         """(phrase, bigrams of its dictionary gloss), for matching plain speech to idioms."""
         out = []
+        self.prefetch_ids(self.glosses)
         for pid, gloss in self.glosses.items():
-            text = self.by_id.get(pid)
+            text = self.text_of(pid)
             if text is not None:
                 out.append((text, frozenset(content_bigrams(gloss))))
         return out

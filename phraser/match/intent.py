@@ -97,6 +97,7 @@ def _by_senses(
     by_phrase: dict[int, list[tuple]] = defaultdict(list)
     for row in rows:
         by_phrase[row[1]].append(row)
+    index.prefetch_ids(by_phrase)
     # Per term: its discount, how it is shown, and the query positions it explains (a bit
     # per character), so the loop below does no string work.
     content_bits = sum(1 << i for i in content)
@@ -110,7 +111,7 @@ def _by_senses(
     n_content = len(content)
     out = []
     for pid, hits in by_phrase.items():
-        text = index.by_id.get(pid)
+        text = index.text_of(pid)
         if text is None or text in query:
             continue
         size = len(text)
@@ -230,8 +231,10 @@ def _by_meaning(
     if not norm:
         return []
     out = []
-    for pid, dot in index.bank.closest_meanings(weighted):
-        text = index.by_id.get(pid)
+    closest = index.bank.closest_meanings(weighted)
+    index.prefetch_ids(pid for pid, _dot in closest)
+    for pid, dot in closest:
+        text = index.text_of(pid)
         if text is None or text in query:
             continue
         cosine = dot / norm
@@ -249,7 +252,7 @@ def _meaning_why(index: Index, pid: int) -> str:
     if not gloss:
         return "close in meaning (thesaurus)"
     # Xinhua glosses open with notes on single characters (厉猛烈。…): skip to the sense.
-    text = index.by_id[pid]
+    text = index.text_of(pid)
     sentences = [s for s in gloss.split("。") if s]
     sense = next((s for s in sentences if s[0] not in text), sentences[-1] if sentences else gloss)
     return "means " + (sense if len(sense) <= 24 else sense[:23] + "…")
