@@ -194,3 +194,51 @@ def test_typo_reads_the_same_slips_as_from_the_whole_vocabulary(bundled_index, q
     near = typo.match(query, bundled_index)
     monkeypatch.setattr(bundled_index, "slips", lambda q: _all_slips(bundled_index, q))
     assert typo.match(query, bundled_index) == near
+
+
+def _by_word(index: Index) -> dict[str, list[str]]:
+    """Word → vocabulary phrases made with it: the table variant read before it kept to
+    the phrases near the query."""
+    from collections import defaultdict
+
+    out = defaultdict(list)
+    for e in index.vocabulary:
+        if len(e.words) >= 2:
+            for w in set(e.words):
+                if len(w) >= 2:
+                    out[w].append(e.text)
+    return out
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "领导要加强",
+        "责任要落实",
+        "非常重视安全生产",
+        "十分关心群众的生活，特别重视",
+        "思想要统一，认识要提高，工作要落实",
+        "推动经济社会又好又快地发展",
+    ],
+)
+def test_variant_reads_the_same_words_as_from_the_whole_vocabulary(
+    bundled_index, query, monkeypatch
+):
+    from phraser.match import variant
+
+    near = sorted(variant.match(query, bundled_index), key=lambda s: (s.text, s.why))
+    assert near or query.startswith("十分")
+    table = _by_word(bundled_index)
+
+    def every(q, index):
+        return list(
+            {t for k in (2, 3, 4) for i in range(len(q)) for t in table.get(q[i : i + k], ())}
+        )
+
+    formal = {
+        w: [t for t in texts if bundled_index.phrases[t].words[0] in variant.FORMAL_INTENSIFIERS]
+        for w, texts in table.items()
+    }
+    monkeypatch.setattr(variant, "_worded", every)
+    monkeypatch.setattr(variant, "_formal", lambda q, index: formal)
+    assert sorted(variant.match(query, bundled_index), key=lambda s: (s.text, s.why)) == near

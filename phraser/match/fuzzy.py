@@ -30,7 +30,7 @@ def _candidates(index: Index, o: Overlap, cut: int) -> list[str]:
     counts = o.counts[held]
     held = held[(o.lengths[held] >= 3) & (counts >= o.distinct[held] - 1)]
     ordered = sorted(held.tolist(), key=lambda n: (-o.counts[n], o.first[n], n))
-    return [index.vocabulary[n].text for n in ordered]
+    return [index.ranked_texts[n] for n in ordered]
 
 
 def match(query: str, index: Index, *, limit: int = 300) -> list[Suggestion]:
