@@ -40,7 +40,6 @@ def _open_bank(db_path: Path | None, *, build_if_missing: bool = False):
     """Open the bank, building it from the bundled corpus on first use when asked — or
     when the bank there is the bundled corpus's, from an older phraser."""
     from phraser.bank import Bank, BankError, StaleBankError
-    from phraser.build import is_bundled_build
 
     path = _db_path(db_path)
     if not path.exists() and build_if_missing:
@@ -49,6 +48,8 @@ def _open_bank(db_path: Path | None, *, build_if_missing: bool = False):
     try:
         return Bank(path)
     except StaleBankError as exc:
+        from phraser.build import is_bundled_build  # the build's modules only when needed
+
         if not (build_if_missing and is_bundled_build(exc)):
             raise click.ClickException(str(exc)) from None
         click.echo(

@@ -309,6 +309,12 @@ def bench_warm(
             per_query.setdefault(q, []).append(ms)
         passes.append(latency(times))
         log(f"[warm] pass {i + 1}/{repeat}: p50 {passes[-1]['p50_ms']:.2f} ms")
+    # The index reads entries as queries ask for them: count what it can match in the bank.
+    banned = "where text not in (select text from curation where banned)"
+    sizes = [
+        bank.db.execute(f"select count(*) from {table} {banned}").fetchone()[0]
+        for table in ("phrases", "templates")
+    ]
     bank.close()
     medians = {k: statistics.median(p[k] for p in passes) for k in passes[0]}
     worst = sorted(per_query.items(), key=lambda kv: -statistics.median(kv[1]))[:slowest]
@@ -317,8 +323,8 @@ def bench_warm(
         "skipped_empty": len(queries) - len(usable),
         "index_load_s": load_s,
         "first_query_ms": first_ms,
-        "index_phrases": len(index.phrases),
-        "index_templates": len(index.templates),
+        "index_phrases": sizes[0],
+        "index_templates": sizes[1],
         **medians,
         "passes": passes,
         "kinds": by_kind(queries, per_query),
@@ -990,6 +996,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     ap.add_argument("-o", "--output", type=Path, help="also write the JSON result to FILE")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    ap.add_argument(
+        "--bank",
+        type=Path,
+        help="only warm (--repeat passes) and cold (--cold-repeat) suggest on this built bank",
+    )
     args = ap.parse_args(argv)
     args.repeat = max(1, args.repeat)
     args.extra_repeat = max(1, args.extra_repeat)
@@ -1013,6 +1024,31 @@ def show(paths: list[Path], timeout: float | None, markdown: bool) -> int:
     return 0
 
 
+def bench_bank(args: argparse.Namespace, queries: list[tuple[str, str]]) -> int:
+    """Warm and cold suggest on a bank built already (no build, no baseline): to compare
+    two versions of the code on their own banks, one after the other."""
+    warm = bench_warm(args.bank, queries, args.repeat)
+    tmp = Path(tempfile.mkdtemp(prefix="phraser-bench-"))
+    try:
+        cold = bench_cold(args.python, args.bank, args.cold_repeat, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    res = {
+        "bank": str(args.bank),
+        "commit": git_commit(),
+        "queries": warm["queries"],
+        "p50_ms": warm["p50_ms"],
+        "p99_ms": warm["p99_ms"],
+        "passes": warm["passes"],
+        "kinds": warm["kinds"],
+        "index_load_s": warm["index_load_s"],
+        "first_query_ms": warm["first_query_ms"],
+        "cold_s": cold["wall_s"],
+    }
+    print(json.dumps(res, ensure_ascii=False, indent=None if args.json else 1))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.show:
@@ -1022,6 +1058,8 @@ def main(argv: list[str] | None = None) -> int:
         log(f"bench: no query file at {queries_path}")
         return 2
     queries = load_queries(queries_path)
+    if args.bank:
+        return bench_bank(args, queries)
     res: dict = {
         "env": {
             "commit": git_commit(),

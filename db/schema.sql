@@ -91,7 +91,8 @@ CREATE TABLE "phrases" (
    "score" REAL,
    "source" TEXT,
    "pinyin" TEXT,
-   "words" TEXT
+   "words" TEXT,
+   "rank" INTEGER
 );
 CREATE TABLE "senses" (
    "term" TEXT NOT NULL,
@@ -120,7 +121,8 @@ CREATE TABLE "templates" (
    "count" INTEGER,
    "filler_count" INTEGER,
    "doc_count" INTEGER,
-   "score" REAL
+   "score" REAL,
+   "rank" INTEGER
 );
 CREATE TABLE "texts" (
    "doc_id" INTEGER PRIMARY KEY REFERENCES "documents"("id"),
@@ -144,10 +146,14 @@ CREATE INDEX "idx_pairs_a_id"
     ON "pairs" ("a_id");
 CREATE INDEX "idx_pairs_b_id"
     ON "pairs" ("b_id");
+CREATE INDEX "idx_phrases_length"
+    ON "phrases" ("length");
 CREATE INDEX "idx_phrases_score"
     ON "phrases" ("score");
 CREATE UNIQUE INDEX "idx_phrases_text"
     ON "phrases" ("text");
+CREATE INDEX "idx_templates_prefix"
+    ON "templates" ("prefix");
 CREATE INDEX "idx_templates_suffix"
     ON "templates" ("suffix");
 CREATE UNIQUE INDEX "idx_templates_text"

@@ -387,6 +387,10 @@ def sync(bank_path: Path, cur: Curation | None = None) -> None:
             missing = [t for t in sorted(added) if t not in have and not _in_bank(conn, t)]
             for t in missing:
                 _insert_phrase(conn, t)
+            if stale or missing:
+                from .bank import set_ranks
+
+                set_ranks(conn)
     finally:
         conn.close()
 

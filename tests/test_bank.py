@@ -326,3 +326,23 @@ def test_pinyin_and_look_alikes_from_a_second_process_equal_inline(monkeypatch):
     later.close()
     unused = bankmod._Later(texts, readings)
     unused.close()  # a failed build stops the process without waiting for it
+
+
+def test_a_query_loads_none_of_the_build_side(small_bank):
+    """sqlite-utils, the miner and pypinyin cost a fresh `suggest` process tenths of a
+    second to import, and a query needs none of them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "import cli\n"
+        f"r = CliRunner().invoke(cli.cli, ['suggest', '--db', {str(small_bank)!r}, '狠抓落失'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "assert '狠抓落实' in r.output, r.output\n"
+        "print(sorted({'sqlite_utils', 'phraser.mine', 'phraser.build', 'pypinyin'}"
+        " & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -70,3 +70,19 @@ def test_huge_corpus_repeats_shuffled_items_into_distinct_files(small_corpus, tm
     again = huge.make_corpus(tmp_path / "again", 3000, seed=1, source=small_corpus)
     assert made["files"] == again["files"]
     assert texts == [f.read_text(encoding="utf-8") for f in sorted(Path(again["path"]).glob("*"))]
+
+
+def test_bench_measures_a_bank_built_already(small_bank, capsys):
+    import json
+
+    import bench
+
+    lines = REPO / "bench" / "queries.tsv"
+    code = bench.main(
+        ["--bank", str(small_bank), "--repeat", "1", "--cold-repeat", "1", "--json"]
+        + ["--queries", str(lines)]
+    )
+    assert code == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["queries"] > 1000 and res["p50_ms"] > 0 and res["cold_s"]["runs"]
+    assert set(res["kinds"]) == {"exact", "typo", "variant", "template", "companion", "intent"}

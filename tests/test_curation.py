@@ -293,3 +293,29 @@ def test_curation_of_a_copied_bank_stays_with_the_original(runner, curated, tmp_
     ok(run(runner, "unban", "齐抓共管", "--db", copy))  # the copy's own sidecar
     assert sidecar(copy).exists()
     assert ("齐抓共管", "phrase", 0, 1, 0, None) in curation_table(curated)
+
+
+def _ranks_follow_scores(bank) -> bool:
+    with sqlite3.connect(bank) as conn:
+        for table in ("phrases", "templates"):
+            ranks = [r for (r,) in conn.execute(f"select rank from {table} order by score, id")]
+            if ranks != list(range(len(ranks))):
+                return False
+    return True
+
+
+def test_added_and_removed_phrases_keep_the_ranks_in_step(runner, bank_copy):
+    """A query reads an entry's percentile from its rank, so the ranks are renumbered
+    whenever a phrase comes or goes."""
+    from phraser.bank import Bank
+    from phraser.index import Index
+
+    assert _ranks_follow_scores(bank_copy)
+    ok(run(runner, "add-phrase", "形式主义", "--db", bank_copy))
+    assert _ranks_follow_scores(bank_copy)
+    lazy = Index.load(Bank(bank_copy))
+    full = Index.load(Bank(bank_copy), read_all=True)
+    assert lazy.phrases["形式主义"] == full.phrases["形式主义"]
+    assert lazy.phrases["狠抓落实"] == full.phrases["狠抓落实"]
+    ok(run(runner, "remove-phrase", "形式主义", "--db", bank_copy))
+    assert _ranks_follow_scores(bank_copy)

@@ -71,3 +71,29 @@ def test_a_paraphrase_never_outranks_a_sure_typo_fix(idiom_suggester):
     results = idiom_suggester.suggest("党员干部要以身作责", top=5)
     assert results[0].text == "以身作则" and results[0].match == "typo"
     assert all(s.score <= results[0].score for s in results)
+
+
+def _closest_by_sql(bank: Bank, query: dict[str, float], limit: int = 40) -> list[tuple]:
+    """The meaning cosine as SQLite sums it: the reference `closest_meanings` keeps to."""
+    values = ",".join("(?, ?)" for _ in query)
+    return bank.db.execute(
+        f"with q(c, w) as (values {values}) select m.phrase_id, sum(m.weight * q.w) as s "
+        "from q join meanings m on m.char = q.c group by m.phrase_id order by s desc limit ?",
+        [x for item in query.items() for x in item] + [limit],
+    ).fetchall()
+
+
+@pytest.mark.parametrize(
+    "chars",
+    ["安全生产", "各级各部门要高度重视安全生产工作", "当官的要做出样子，大家一起想办法"],
+)
+def test_closest_meanings_are_the_dots_sqlite_sums(bundled_bank, chars):
+    bank = Bank(bundled_bank)
+    idf = bank.meaning_idf(set(chars))
+    query = {c: (1.0 + 0.4 * i) * idf[c] for i, c in enumerate(dict.fromkeys(chars)) if idf.get(c)}
+    query["𠀀"] = 1.0  # a character with no postings is ignored
+    expected = _closest_by_sql(bank, query)
+    assert expected
+    assert bank.closest_meanings(query) == expected
+    assert bank.closest_meanings(query) == expected  # postings kept from the first call
+    assert bank.closest_meanings({"𠀀": 1.0}) == []

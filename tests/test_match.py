@@ -107,3 +107,138 @@ def test_variant_shuffled_set_phrase_longer_than_an_idiom(tmp_path):
     hit = next((s for s in results if s.text == "又好又快发展"), None)
     assert hit is not None and hit.match == "variant", [(s.text, s.match) for s in results]
     assert hit.rewrite == "推动全县经济又好又快发展"
+
+
+def _by_counting(index: Index, query: str, cut: int) -> list[str]:
+    """Fuzzy's candidates counted posting by posting: the reference `_candidates` keeps to."""
+    from collections import Counter
+
+    seen: Counter = Counter()
+    for ch in Counter(query):
+        for e in index.vocabulary:
+            if ch in e.text:
+                seen[e.text] += 1
+    return [
+        text
+        for text, shared in seen.most_common(cut)
+        if len(text) >= 3 and shared >= len(set(text)) - 1
+    ]
+
+
+@pytest.fixture(scope="module")
+def bundled_index(bundled_bank) -> Index:
+    return Index.load(Bank(bundled_bank))
+
+
+@pytest.mark.parametrize("cut", [5, 40, 1200])
+@pytest.mark.parametrize(
+    "query", ["各级各部门要高度重视安全生产", "推动经济社会又好又快发展，不断提高人民生活水平"]
+)
+def test_fuzzy_candidates_are_those_of_counting_every_posting(bundled_index, query, cut):
+    from phraser.match.fuzzy import _candidates
+
+    expected = _by_counting(bundled_index, query, cut)
+    assert _candidates(bundled_index, bundled_index.overlap(query), cut) == expected
+    assert len(expected) > 1 or cut == 5
+
+
+def test_scattered_sees_every_phrase_holding_all_its_characters_but_one(bundled_index):
+    from phraser.match.variant import SCATTERED_LENGTHS, _scattered, _spelled_span
+
+    query = "要把各自的责任负起来，大家相互配合、密切协作"
+    found = {s.text for s in _scattered(query, bundled_index, set())}
+    chars = set(query)
+    for e in bundled_index.vocabulary:
+        held = len(set(e.text) & chars)
+        if len(e.text) in SCATTERED_LENGTHS and held and held >= len(set(e.text)) - 1:
+            if e.text not in query and e.text not in found:
+                assert _spelled_span(query, e.text) is None, e.text
+
+
+def _all_slips(index: Index, query: str):
+    """`Index.slips` over the whole vocabulary: the tables typo read before they were cut
+    down to the phrases near the query."""
+    from collections import defaultdict
+
+    from phraser.index import Slips
+    from phraser.sound import fuzzy
+
+    sound, mask, deletion = defaultdict(list), defaultdict(list), defaultdict(list)
+    for e in index.vocabulary:
+        t = e.text
+        if len(e.pinyin) == len(t):
+            sound[tuple(fuzzy(s) for s in e.pinyin)].append(t)
+        if len(t) >= 4:
+            for i in range(len(t)):
+                mask[t[:i] + "?" + t[i + 1 :]].append(t)
+                deletion[t[:i] + t[i + 1 :]].append(t)
+    return Slips(query, dict(sound), dict(mask), dict(deletion))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "狠抓落失",
+        "各级各部门要高度重视安全生产，狠抓落失",
+        "要坚持以人为奔",
+        "统一思相提高认识",
+        "齐抓公管",
+        "安全生产产",
+        "狠抓实",
+        "推动经济社会又好又快发展，不断提高人民生活水准",
+    ],
+)
+def test_typo_reads_the_same_slips_as_from_the_whole_vocabulary(bundled_index, query, monkeypatch):
+    from phraser.match import typo
+
+    near = typo.match(query, bundled_index)
+    monkeypatch.setattr(bundled_index, "slips", lambda q: _all_slips(bundled_index, q))
+    assert typo.match(query, bundled_index) == near
+
+
+def _by_word(index: Index) -> dict[str, list[str]]:
+    """Word → vocabulary phrases made with it: the table variant read before it kept to
+    the phrases near the query."""
+    from collections import defaultdict
+
+    out = defaultdict(list)
+    for e in index.vocabulary:
+        if len(e.words) >= 2:
+            for w in set(e.words):
+                if len(w) >= 2:
+                    out[w].append(e.text)
+    return out
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "领导要加强",
+        "责任要落实",
+        "非常重视安全生产",
+        "十分关心群众的生活，特别重视",
+        "思想要统一，认识要提高，工作要落实",
+        "推动经济社会又好又快地发展",
+    ],
+)
+def test_variant_reads_the_same_words_as_from_the_whole_vocabulary(
+    bundled_index, query, monkeypatch
+):
+    from phraser.match import variant
+
+    near = sorted(variant.match(query, bundled_index), key=lambda s: (s.text, s.why))
+    assert near or query.startswith("十分")
+    table = _by_word(bundled_index)
+
+    def every(q, index):
+        return list(
+            {t for k in (2, 3, 4) for i in range(len(q)) for t in table.get(q[i : i + k], ())}
+        )
+
+    formal = {
+        w: [t for t in texts if bundled_index.phrases[t].words[0] in variant.FORMAL_INTENSIFIERS]
+        for w, texts in table.items()
+    }
+    monkeypatch.setattr(variant, "_worded", every)
+    monkeypatch.setattr(variant, "_formal", lambda q, index: formal)
+    assert sorted(variant.match(query, bundled_index), key=lambda s: (s.text, s.why)) == near

@@ -14,6 +14,7 @@ def spans(query: str, index: Index) -> list[tuple[int, int, str]]:
     """
     found = []
     size = len(query)
+    index.prefetch(query[i : i + k] for i in range(size) for k in index.lengths)
     for i in range(size):
         for k in index.lengths:
             if i + k <= size and query[i : i + k] in index.phrases:

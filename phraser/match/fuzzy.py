@@ -6,13 +6,31 @@ from collections import Counter
 
 from rapidfuzz import fuzz
 
-from ..index import Index
+from ..index import Index, Overlap
 from . import Suggestion
 from .exact import spans
 
 
 def _overlap(a: str, b: Counter) -> int:
     return sum((Counter(a) & b).values())
+
+
+def _candidates(index: Index, o: Overlap, cut: int) -> list[str]:
+    """Phrases of three characters or more that hold all their distinct characters but one
+    among the query's, taken from the `cut` phrases sharing the most characters with it;
+    in that order, equal counts by the query character met first, then by vocabulary
+    position (the order of counting the postings character by character)."""
+    import numpy as np
+
+    held = np.flatnonzero(o.counts)
+    if len(held) > cut:
+        # One integer per phrase orders it as above; the cut is the `cut`-th smallest.
+        key = (-o.counts[held] * (len(o.chars) + 1) + o.first[held]) * len(o.counts) + held
+        held = held[key <= np.partition(key, cut - 1)[cut - 1]]
+    counts = o.counts[held]
+    held = held[(o.lengths[held] >= 3) & (counts >= o.distinct[held] - 1)]
+    ordered = sorted(held.tolist(), key=lambda n: (-o.counts[n], o.first[n], n))
+    return [index.ranked_texts[n] for n in ordered]
 
 
 def match(query: str, index: Index, *, limit: int = 300) -> list[Suggestion]:
@@ -23,13 +41,9 @@ def match(query: str, index: Index, *, limit: int = 300) -> list[Suggestion]:
     """
     found = [(a, b) for a, b, _t in spans(query, index)]
     qchars = Counter(query)
-    seen: Counter = Counter()
-    for ch in qchars:
-        for e in index.by_char.get(ch, ()):
-            seen[e.text] += 1
     out = []
-    for text, shared in seen.most_common(limit * 4):
-        if len(text) < 3 or text in query or shared < len(set(text)) - 1:
+    for text in _candidates(index, index.overlap(qchars), limit * 4):
+        if text in query:
             continue
         cover = _overlap(text, qchars) / len(text)
         if cover < 0.74:

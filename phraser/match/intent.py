@@ -54,14 +54,20 @@ def match(query: str, index: Index, *, limit: int = 10) -> list[Suggestion]:
         literal_cover.update(range(a, b))
     damp = 1.0 - 0.25 * len(literal_cover.intersection(content)) / len(content)
     terms = _terms(query)
-    scored = _by_senses(query, terms, content, index, damp)
+    synonyms = index.bank.expand(t for t in terms if len(t) >= 2)
+    scored = _by_senses(query, terms, synonyms, content, index, damp)
     scored += _by_gloss(query, index, damp)
-    scored += _by_meaning(query, terms, index, damp)
+    scored += _by_meaning(query, synonyms, index, damp)
     return _agree(scored)[:limit]
 
 
 def _by_senses(
-    query: str, terms: set[str], content: list[int], index: Index, damp: float
+    query: str,
+    terms: set[str],
+    synonyms: list[tuple[str, str]],
+    content: list[int],
+    index: Index,
+    damp: float,
 ) -> list[Suggestion]:
     """The sense-bag reading.
 
@@ -71,7 +77,7 @@ def _by_senses(
     synonym of a synonym is two hops off, and those rows were two thirds of all read.
     """
     stands_for: dict[str, tuple[str, float]] = {t: (t, 1.0) for t in terms}
-    for word, synonym in index.bank.expand(t for t in terms if len(t) >= 2):
+    for word, synonym in synonyms:
         if synonym not in stands_for:
             stands_for[synonym] = (word, 0.7)
     # The rows that explain a phrase in other words come first: its whole meaning, a
@@ -91,6 +97,7 @@ def _by_senses(
     by_phrase: dict[int, list[tuple]] = defaultdict(list)
     for row in rows:
         by_phrase[row[1]].append(row)
+    index.prefetch_ids(by_phrase)
     # Per term: its discount, how it is shown, and the query positions it explains (a bit
     # per character), so the loop below does no string work.
     content_bits = sum(1 << i for i in content)
@@ -104,7 +111,7 @@ def _by_senses(
     n_content = len(content)
     out = []
     for pid, hits in by_phrase.items():
-        text = index.by_id.get(pid)
+        text = index.text_of(pid)
         if text is None or text in query:
             continue
         size = len(text)
@@ -202,16 +209,18 @@ QUERY_SYNONYM_WEIGHT = 0.4
 MIN_COSINE = 0.08
 
 
-def _by_meaning(query: str, terms: set[str], index: Index, damp: float) -> list[Suggestion]:
+def _by_meaning(
+    query: str, synonyms: list[tuple[str, str]], index: Index, damp: float
+) -> list[Suggestion]:
     """Phrases whose meaning bag (see `Lexicon.meaning`) is closest, by cosine, to the
-    characters of the query and of its words' synonyms (做个样子给大家看 ~ 以身作则: 以自己的
-    行动做出榜样)."""
+    characters of the query and of its words' synonyms (`Bank.expand` of its terms:
+    做个样子给大家看 ~ 以身作则: 以自己的行动做出榜样)."""
     bag: dict[str, float] = defaultdict(float)
     for c in query:
         if HAN_CHAR.match(c) and c not in FUNCTION_CHARS:
             bag[c] += 1.0
     by_word: dict[str, set[str]] = defaultdict(set)
-    for word, synonym in index.bank.expand(t for t in terms if len(t) >= 2):
+    for word, synonym in synonyms:
         by_word[word].update(synonym)
     for chars in by_word.values():
         for c in chars - FUNCTION_CHARS:
@@ -222,8 +231,10 @@ def _by_meaning(query: str, terms: set[str], index: Index, damp: float) -> list[
     if not norm:
         return []
     out = []
-    for pid, dot in index.bank.closest_meanings(weighted):
-        text = index.by_id.get(pid)
+    closest = index.bank.closest_meanings(weighted)
+    index.prefetch_ids(pid for pid, _dot in closest)
+    for pid, dot in closest:
+        text = index.text_of(pid)
         if text is None or text in query:
             continue
         cosine = dot / norm
@@ -237,11 +248,11 @@ def _by_meaning(query: str, terms: set[str], index: Index, damp: float) -> list[
 
 def _meaning_why(index: Index, pid: int) -> str:
     """The dictionary's own words when there are any: they show the drafter why."""
-    gloss = index.bank.gloss(pid)
+    gloss = index.glosses.get(pid)
     if not gloss:
         return "close in meaning (thesaurus)"
     # Xinhua glosses open with notes on single characters (厉猛烈。…): skip to the sense.
-    text = index.by_id[pid]
+    text = index.text_of(pid)
     sentences = [s for s in gloss.split("。") if s]
     sense = next((s for s in sentences if s[0] not in text), sentences[-1] if sentences else gloss)
     return "means " + (sense if len(sense) <= 24 else sense[:23] + "…")

@@ -42,10 +42,10 @@ def _starts(query: str, prefix: str):
 
 def _candidates(query: str, index: Index) -> list[TemplateEntry]:
     """The templates whose prefix stands in the query, in the index's order."""
-    by_prefix = index.templates_by_prefix
     sizes = index.template_prefix_sizes
-    found = {query[i : i + k] for k in sizes for i in range(len(query) - k + 1)}
-    return [t for _n, t in sorted(x for p in found.intersection(by_prefix) for x in by_prefix[p])]
+    return index.templates_with_prefix(
+        {query[i : i + k] for k in sizes for i in range(len(query) - k + 1)}
+    )
 
 
 def match(query: str, index: Index) -> list[Suggestion]:

@@ -77,7 +77,8 @@ def _substituted(
     options = {c: folded(rs) for c, rs in readings.items()}
     alikes = index.look_alikes(han)
     vocabulary = index.vocabulary_texts
-    by_sound, by_mask = index.by_sound, index.by_mask
+    slips = index.slips(query)
+    by_sound, by_mask = slips.by_sound, slips.by_mask
     for i, w in _windows(query, lengths):
         if w in index.phrases or not _plausible(query, i, len(w), known):
             continue
@@ -138,7 +139,7 @@ def _missing_or_doubled(query: str, index: Index, known: list[tuple[int, int]]) 
     with another word (一些企业 is not [给]一些企业, 调控和监督 is not 调控和监[管]), and a
     three-character window matches some phrase by chance all too often."""
     out = []
-    by_deletion = index.by_deletion
+    by_deletion = index.slips(query).by_deletion
     for size in {n - 1 for n in index.lengths if n >= 4}:
         for i, w in _windows(query, (size,)):
             if any(a <= i and i + size <= b for a, b in known):

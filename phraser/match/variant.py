@@ -102,14 +102,14 @@ def _scattered(query: str, index: Index, found: set[str]) -> list[Suggestion]:
     """A phrase whose characters all stand in a short stretch of the query, in order or
     not, at most a classical particle missing (各自负起各自的责任 → 各负其责): an idiom
     spelled out or shuffled."""
-    shared: dict[str, int] = {}
-    for c in set(query):
-        for e in index.by_char.get(c, ()):
-            if len(e.text) in SCATTERED_LENGTHS:
-                shared[e.text] = shared.get(e.text, 0) + 1
+    import numpy as np
+
+    o = index.overlap(Counter(query))
+    fits = (o.counts >= np.maximum(1, o.distinct - 1)) & np.isin(o.lengths, SCATTERED_LENGTHS)
     out = []
-    for text, n in shared.items():
-        if n < len(set(text)) - 1 or text in found or text in query:
+    for n in np.flatnonzero(fits).tolist():
+        text = index.ranked_texts[n]
+        if text in found or text in query:
             continue
         best = _spelled_span(query, text)
         if best is None:
@@ -141,17 +141,31 @@ FORMAL_INTENSIFIERS = {
 }
 
 
+def _formal(query: str, index: Index) -> dict[str, list[str]]:
+    """Second word → the two-word phrases opening with a formal intensifier, among those
+    whose characters are all the query's but the intensifier's two."""
+    out: dict[str, list[str]] = {}
+    for n in _near(query, index, 2):
+        words = index.ranked_words[n].split()
+        if len(words) == 2 and words[0] in FORMAL_INTENSIFIERS and len(words[1]) >= 2:
+            out.setdefault(words[1], []).append(index.ranked_texts[n])
+    return out
+
+
 def register(query: str, index: Index) -> list[Suggestion]:
     """Spoken intensifier + word → the bank's formal intensifier + the same word."""
     out = []
+    formal: dict[str, list[str]] | None = None
     for spoken in SPOKEN_INTENSIFIERS:
         at = query.find(spoken)
         if at < 0:
             continue
+        if formal is None:
+            formal = _formal(query, index)
         rest = query[at + len(spoken) :].lstrip("地")
         for size in (2, 3, 4):
             word = rest[:size]
-            for text in index.by_word.get(word, ()):
+            for text in formal.get(word, ()):
                 e = index.phrases[text]
                 if len(e.words) != 2 or e.words[1] != word or e.words[0] not in FORMAL_INTENSIFIERS:
                     continue
@@ -163,14 +177,41 @@ def register(query: str, index: Index) -> list[Suggestion]:
     return out
 
 
-def match(query: str, index: Index) -> list[Suggestion]:
-    by_word = index.by_word
-    seen: set[str] = set()
-    for size in (2, 3, 4):
-        for i in range(len(query) - size + 1):
-            seen.update(by_word.get(query[i : i + size], ()))
+def _near(query: str, index: Index, spare) -> list[int]:
+    """Vocabulary positions, in order, of the phrases sharing a character with the query
+    and holding at most `spare` (a number, or an array of one per phrase) others."""
+    import numpy as np
+
+    o = index.overlap(Counter(query))
+    return np.flatnonzero((o.counts > 0) & (o.counts >= o.distinct - spare)).tolist()
+
+
+def _light_counts(index: Index):
+    """How many distinct LIGHT characters each vocabulary phrase holds."""
+    import numpy as np
+
+    light = np.zeros(len(index.ranked_texts), dtype=np.int64)
+    for c in LIGHT:
+        if c in index.by_char:
+            light[index.by_char[c]] += 1
+    return light
+
+
+def _worded(query: str, index: Index) -> list[str]:
+    """Phrases of two words or more, one of two to four characters standing in the query:
+    the ones `match` can place. As every other word must stand there too (or be light and
+    left out), only phrases whose characters are all the query's but light ones qualify."""
     out = []
-    for text in seen:
+    for n in _near(query, index, _light_counts(index)):
+        words = index.ranked_words[n].split()
+        if len(words) >= 2 and any(2 <= len(w) <= 4 and w in query for w in words):
+            out.append(index.ranked_texts[n])
+    return out
+
+
+def match(query: str, index: Index) -> list[Suggestion]:
+    out = []
+    for text in _worded(query, index):
         if text in query:
             continue
         e = index.phrases[text]
