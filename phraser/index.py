@@ -173,6 +173,9 @@ class Index:
     _alikes: dict[str, str] = field(default_factory=dict)
     _overlap: Overlap | None = None
     _slips: Slips | None = None
+    #: Phrases keyed for slips so far, and the tables over all of them once that is cheaper.
+    _keyed: int = 0
+    _all_slips: Slips | None = None
 
     @classmethod
     def load(cls, bank: Bank, tags: Iterable[str] = (), *, read_all: bool = False) -> Index:
@@ -465,16 +468,29 @@ class Index:
         than a single query's whole answer. Lists keep vocabulary order."""
         import numpy as np
 
+        if self._all_slips is not None:
+            return self._all_slips
         if self._slips is not None and self._slips.query == query:
             return self._slips
         o = self.overlap(query)
         near = (o.counts > 0) & (o.counts >= o.distinct - np.maximum(1, o.lengths // 4))
+        near_texts = [self.ranked_texts[n] for n in np.flatnonzero(near).tolist()]
+        self._keyed += len(near_texts)
+        if self._keyed > len(self.ranked_texts):
+            # A long draft (`check`) asks for much of the vocabulary sentence after
+            # sentence: keying it all once is cheaper from here on, with the same answers
+            # (a phrase that is not near the query never matches its keys).
+            self._all_slips = self._key_slips("", self.ranked_texts)
+            return self._all_slips
+        self._slips = self._key_slips(query, near_texts)
+        return self._slips
+
+    def _key_slips(self, query: str, texts: list[str]) -> Slips:
         sound: dict[tuple[str, ...], list[str]] = defaultdict(list)
         mask: dict[str, list[str]] = defaultdict(list)
         deletion: dict[str, list[str]] = defaultdict(list)
-        near_texts = [self.ranked_texts[n] for n in np.flatnonzero(near).tolist()]
-        self.prefetch(near_texts)
-        for t in near_texts:
+        self.prefetch(texts)
+        for t in texts:
             e = self.phrases[t]
             if len(e.pinyin) == len(t):
                 sound[tuple(fuzzy(s) for s in e.pinyin)].append(t)
@@ -482,5 +498,4 @@ class Index:
                 for i in range(len(t)):
                     mask[t[:i] + "?" + t[i + 1 :]].append(t)
                     deletion[t[:i] + t[i + 1 :]].append(t)
-        self._slips = Slips(query, dict(sound), dict(mask), dict(deletion))
-        return self._slips
+        return Slips(query, dict(sound), dict(mask), dict(deletion))

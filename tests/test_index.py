@@ -66,3 +66,16 @@ def test_phrases_reads_entries_as_the_full_load_makes_them(banned_bank):
     prefixes = {"以", "要", "各级"}
     assert lazy.templates_with_prefix(prefixes) == full.templates_with_prefix(prefixes)
     assert all(t.text != "以……为抓手" for t in lazy.templates_with_prefix(prefixes))
+
+
+def test_slip_tables_over_everything_answer_as_the_tables_near_each_query(bundled_bank):
+    """After many queries (a long draft under `check`) the slip tables are built once over
+    the whole vocabulary instead of per query; answers stay the same."""
+    near = Index.load(Bank(bundled_bank))
+    everything = Index.load(Bank(bundled_bank))
+    everything._keyed = len(everything.ranked_texts)  # as if a long draft had been read
+    for query in QUERIES:
+        a = Suggester(near).suggest(query, top=10)
+        b = Suggester(everything).suggest(query, top=10)
+        assert [s.to_dict() for s in a] == [s.to_dict() for s in b], query
+    assert everything._all_slips is not None and near._all_slips is None
