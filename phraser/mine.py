@@ -19,15 +19,17 @@ import functools
 import logging
 import math
 import multiprocessing
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from . import text as textmod
 from .corpus import Spool
-from .scan import Docs, Layout, Needles, Scan, first_per_group, groups
+from .scan import BASE, Docs, Layout, Needles, Scan, first_per_group, groups
 
 #: Characters a stock phrase does not start with: particles, conjunctions, prepositions
 #: and modal verbs that glue phrases to their context (的工作, 要进一步).
@@ -487,6 +489,196 @@ class TemplateCounts:
         return out
 
 
+#: The levels read the corpus's Han text in chunks of this many characters; a chunk's
+#: arrays take ≈ 60 bytes a character, whatever the size of the corpus.
+LEVEL_CHARS = 2_000_000
+_B = np.uint64(BASE)
+
+
+class HanText:
+    """Every Han run of the corpus, each followed by a 0, as 16-bit codes in a temporary
+    file (Han characters are all in the BMP): the levels read it once a level, a chunk at
+    a time, so their memory does not follow the corpus size, and no level parses the
+    spool again."""
+
+    def __init__(self, bodies: Iterable[str], folder: Path | None = None):
+        self.file = tempfile.TemporaryFile(prefix=".levels-", dir=folder)
+        self.size = 0
+        for body in bodies:
+            runs = textmod.HAN_RUN.findall(body)
+            if runs:
+                self.size += len(runs) + sum(map(len, runs))
+                self.file.write(("\x00".join(runs) + "\x00").encode("utf-16-le"))
+        self.file.flush()
+
+    def __enter__(self) -> HanText:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.file.close()
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """The codes from `start` to `stop` (fewer at the end)."""
+        self.file.seek(2 * start)
+        return np.frombuffer(self.file.read(2 * (min(stop, self.size) - start)), np.uint16)
+
+    def chunks(self, overlap: int) -> Iterator[tuple[int, np.ndarray]]:
+        """(start, codes) of each chunk, with `overlap` codes of the next one."""
+        for start in range(0, self.size, LEVEL_CHARS):
+            yield start, self.read(start, start + LEVEL_CHARS + overlap)
+
+    def strings(self, pos: np.ndarray, size: int) -> tuple[list[str], np.ndarray]:
+        """The strings of `size` characters at `pos`, in code point order, and the order
+        (indexes into `pos`) they come in."""
+        codes = np.zeros((len(pos), size), dtype=np.uint16)
+        order = np.argsort(pos, kind="stable")
+        at = pos[order]
+        for start, chunk in self.chunks(size):
+            lo, hi = np.searchsorted(at, [start, start + LEVEL_CHARS])
+            codes[order[lo:hi]] = chunk[(at[lo:hi] - start)[:, None] + np.arange(size)]
+        lex = np.lexsort(codes.T[::-1])
+        joined = codes[lex].tobytes().decode("utf-16-le")
+        return [joined[i : i + size] for i in range(0, len(joined), size)], lex
+
+
+class HashIndex:
+    """Where each of a set of distinct 64-bit hashes is in its array, by open addressing
+    (linear probing, at most half full): one random access a lookup where a binary search
+    takes twenty, the difference being most of the levels' time."""
+
+    MIX = np.uint64(0xBF58476D1CE4E5B9)  # odd: spreads even small hashes over the slots
+
+    def __init__(self, hashes: np.ndarray):
+        bits = max(1, (2 * len(hashes)).bit_length())
+        self.shift, self.mask = np.uint64(64 - bits), (1 << bits) - 1
+        self.keys = np.zeros(1 << bits, dtype=np.uint64)
+        self.values = np.full(1 << bits, -1, dtype=np.int32)
+        todo, slot = np.arange(len(hashes)), self._slots(hashes)
+        while len(todo):  # each round, one of the hashes after each free slot takes it
+            free = np.flatnonzero(self.values[slot] < 0)
+            _, first = np.unique(slot[free], return_index=True)
+            won = free[first]
+            self.values[slot[won]] = todo[won]
+            self.keys[slot[won]] = hashes[todo[won]]
+            lost = np.ones(len(todo), dtype=bool)
+            lost[won] = False
+            todo, slot = todo[lost], (slot[lost] + 1) & self.mask
+
+    def _slots(self, h: np.ndarray) -> np.ndarray:
+        return ((h * self.MIX) >> self.shift).astype(np.int64)
+
+    def find(self, h: np.ndarray) -> np.ndarray:
+        """The index of each hash, −1 for those not in the set."""
+        out = np.full(len(h), -1, dtype=np.int32)
+        todo, slot = np.arange(len(h)), self._slots(h)
+        while len(todo):
+            value = self.values[slot]
+            hit = (value >= 0) & (self.keys[slot] == h[todo])
+            out[todo[hit]] = value[hit]
+            on = (value >= 0) & ~hit
+            todo, slot = todo[on], (slot[on] + 1) & self.mask
+        return out
+
+
+@dataclass
+class Level:
+    """The frequent n-grams of one length: hashes, counts in their order, and strings in
+    code point order (`lex`: the indexes in that order)."""
+
+    hashes: np.ndarray
+    counts: np.ndarray
+    strings: list[str]
+    lex: np.ndarray
+
+    def __post_init__(self) -> None:
+        self.index = HashIndex(self.hashes)
+
+
+class Tally:
+    """Distinct n-grams by hash over chunks: counts summed, a position, the first and last
+    character and the index of the head and tail (n−1)-grams in the level below (−1 when
+    not frequent). Chunks' tables are merged once they add up to the merged one, so each
+    row is merged O(log chunks) times."""
+
+    COLUMNS = ("hash", "count", "pos", "first", "last", "head", "tail")
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[np.ndarray, ...]] = []
+
+    def add(self, part: tuple[np.ndarray, ...]) -> None:
+        self.parts.append(part)
+        if sum(len(p[0]) for p in self.parts[1:]) >= len(self.parts[0][0]):
+            self.parts = [self._merged()]
+
+    def _merged(self) -> tuple[np.ndarray, ...]:
+        if len(self.parts) == 1:
+            return self.parts[0]
+        cols = [np.concatenate(c) for c in zip(*self.parts, strict=True)]
+        self.parts = []
+        keep, count = _distinct(cols[0], cols[1])
+        return (cols[0][keep], count, *(c[keep] for c in cols[2:]))
+
+    def result(self) -> dict[str, np.ndarray]:
+        """The merged columns by name (none when no chunk had any)."""
+        if not self.parts:
+            return {c: np.zeros(0, np.uint64 if c == "hash" else np.int64) for c in self.COLUMNS}
+        return dict(zip(self.COLUMNS, self._merged(), strict=True))
+
+
+def _distinct(h: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(an index of each distinct value of `h`, in increasing order; how many times it
+    occurs, or the sum of its `weights`). Which of the equal values is indexed is left to
+    the (unstable, several times faster) sort: they stand for the same n-gram."""
+    order = np.argsort(h)
+    s = h[order]
+    starts = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1]))) if len(s) else order
+    if weights is None:
+        count = np.diff(np.append(starts, len(s)))
+    else:
+        count = np.add.reduceat(weights[order], starts) if len(s) else weights
+    return order[starts], count
+
+
+def _extension_part(codes: np.ndarray, start: int, n: int, prev: Level) -> tuple | None:
+    """One chunk's distinct n-grams whose head or tail (n−1)-gram is in `prev`."""
+    w = len(codes) - n + 2  # (n−1)-windows inside the chunk
+    k = min(LEVEL_CHARS, len(codes) - n + 1)  # n-windows starting in the chunk
+    if k <= 0:
+        return None
+    h = codes[:w].astype(np.uint64) + np.uint64(1)
+    for t in range(1, n - 1):
+        h *= _B
+        h += codes[t : t + w]
+        h += np.uint64(1)
+    zeros = np.concatenate(([0], np.cumsum(codes == 0, dtype=np.int32)))
+    valid = np.flatnonzero(zeros[n - 1 : n - 1 + w] == zeros[:w])
+    del zeros
+    found = np.full(w, -1, dtype=np.int32)
+    found[valid] = prev.index.find(h[valid])
+    head, tail = found[:k], found[1 : k + 1]
+    first, last = codes[:k], codes[n - 1 : n - 1 + k]
+    at = np.flatnonzero(((head >= 0) | (tail >= 0)) & (first != 0) & (last != 0))
+    full = h[at] * _B + last[at] + np.uint64(1)
+    del h, found
+    where, count = _distinct(full)
+    at = at[where]
+    return full[where], count, at + start, first[at], last[at], head[at], tail[at]
+
+
+def _entropy_sums(grams: dict[str, np.ndarray], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Σ c·log c of the n-grams into their tail (left) and head (right) (n−1)-grams, the
+    level below's `size` of them, added in code point order of the other character (as
+    a pass over sorted strings would add them: floating-point sums depend on it)."""
+    clogc = grams["count"] * np.log(grams["count"])
+    sums = []
+    for side, other in (("tail", "first"), ("head", "last")):
+        sel = np.flatnonzero(grams[side] >= 0)
+        which = grams[side][sel]
+        order = np.argsort((which.astype(np.int64) << 16) | grams[other][sel])
+        sums.append(np.bincount(which[order], weights=clogc[sel][order], minlength=size))
+    return sums[0], sums[1]
+
+
 #: (miner, candidates, phrase counts, template counts, runs) while forked workers gather.
 _GATHERING: tuple | None = None
 
@@ -598,86 +790,88 @@ class Miner:
             done += sum(self.spool.docs[k].chars for k in run[0])
             self._report("gathering statistics", done, self.spool.chars)
 
-    def _clauses(self, stage: str) -> Iterator[str]:
+    def _bodies(self, stage: str) -> Iterator[str]:
+        """Every document's text, in spool order, reporting progress."""
+        done = 0
         for info, body in self.spool.texts():
-            yield from textmod.HAN_RUN.findall(body)
-            self._report(stage, info.chars, 0)
+            yield body
+            done += info.chars
+            self._report(stage, done, self.spool.chars)
 
     # -- pass 1: levels ----------------------------------------------------------
 
     def count_levels(self) -> None:
-        """Count every n-gram of every clause, level by level, and the neighbour
-        entropies of the frequent ones, as numpy arrays rather than Python strings.
+        """Count the n-grams of every clause, level by level, and the neighbour entropies
+        of the frequent ones, with memory that follows the distinct n-grams counted, not
+        the corpus.
 
-        Each n-gram is an integer id: its (n−1)-gram prefix's id × the alphabet size +
-        its last character, made dense again by `np.unique` at every level, so counting
-        a level is one sort of the corpus's positions. An n-gram is frequent when it is
-        seen `min_count` times and its head and tail are frequent (Apriori); entropies
-        come from summing c·log c of each n-gram's count into its head (right entropy)
-        and its tail (left entropy). Strings are made only for frequent n-grams.
+        The Han text is written once to a temporary file of 16-bit codes and read a chunk
+        at a time at every level. An n-gram is a 64-bit polynomial hash, extended by one
+        character a level. Level n counts the windows whose head or tail (n−1)-gram is
+        frequent: they are all the extensions the entropies of level n−1 need. Summing
+        c·log c of each n-gram into its head gives the right entropy of the level below,
+        into its tail the left (in code point order of the other character, as one pass
+        over sorted strings would add them). An n-gram is frequent when it is seen
+        `min_count` times and its head and tail are frequent (Apriori). Strings are made
+        only for frequent n-grams.
+
+        Two different n-grams of one length with the same hash would be taken for one:
+        with D distinct n-grams counted at a level the chance is about D²/2⁶⁵ (2·10⁻⁷ for
+        the 2.5 million of a 10M-character corpus's busiest level).
         """
         p = self.p
-        clauses = list(self._clauses("counting n-grams"))
-        text = "\x00".join(clauses)
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        alphabet, chars = np.unique(codes, return_inverse=True)
-        chars = chars.reshape(-1).astype(np.int32)
-        ok = codes != 0
-        del codes
-        size = len(chars)
-        # Level 1: every character counts (PMI needs them all); frequent ones go on.
-        ids = np.where(ok, chars, -1).astype(np.int32)
-        counts = np.bincount(chars[ok], minlength=len(alphabet))
-        first = np.full(len(alphabet), size, dtype=np.int64)
-        np.minimum.at(first, chars[ok], np.flatnonzero(ok))
-        self.han_chars = int(ok.sum())
-        seen = counts > 0
-        for i, c in zip(first[seen], counts[seen], strict=True):
-            self.counts[text[i]] = int(c)
-        frequent = counts >= p.min_count
-        prev_counts, prev_pos = counts, first
-        for n in range(2, p.max_len + 2):
-            if not frequent.any():
-                break
-            m = max(0, size - n + 1)
-            at = np.flatnonzero((ids[:m] >= 0) & ok[n - 1 :]).astype(np.int32)
-            keys = ids[at].astype(np.int64) * len(alphabet) + chars[at + n - 1]
-            uniq, where, inverse, cnt = np.unique(
-                keys, return_index=True, return_inverse=True, return_counts=True
+        with HanText(self._bodies("counting n-grams"), self.spool.path.parent) as han:
+            counts = np.zeros(1 << 16, dtype=np.int64)
+            for _start, chunk in han.chunks(0):
+                counts += np.bincount(chunk, minlength=1 << 16)
+            counts[0] = 0
+            self.han_chars = int(counts.sum())
+            # Level 1: every character counts (PMI needs them all); frequent ones go on.
+            for c in np.flatnonzero(counts).tolist():
+                self.counts[chr(c)] = int(counts[c])
+            codes = np.flatnonzero(counts >= p.min_count)
+            prev = Level(
+                codes.astype(np.uint64) + np.uint64(1),
+                counts[codes],
+                [chr(c) for c in codes.tolist()],
+                np.arange(len(codes)),
             )
-            del keys
-            pos = at[where]  # first occurrence of each n-gram
-            del where
-            head = uniq // len(alphabet)
-            del uniq
-            tail = ids[pos + 1]
-            clogc = cnt * np.log(cnt)
-            right = np.bincount(head, weights=clogc, minlength=len(frequent))
-            left = np.bincount(tail, weights=clogc, minlength=len(frequent))
-            del clogc
-            self._keep_entropies(text, n - 1, frequent, prev_counts, prev_pos, left, right)
-            nxt = (cnt >= p.min_count) & frequent[head] & frequent[tail] & (n <= p.max_len)
-            del head, tail, left, right
-            for i, c in zip(pos[nxt], cnt[nxt], strict=True):
-                self.counts[text[i : i + n]] = int(c)
-            ids = np.full(m, -1, dtype=np.int32)
-            ids[at] = inverse.reshape(-1)
-            del inverse, at
-            prev_counts, prev_pos, frequent = cnt, pos, nxt
+            for n in range(2, p.max_len + 2):
+                if not len(prev.hashes):
+                    break
+                tally = Tally()
+                for start, chunk in han.chunks(n - 1):
+                    part = _extension_part(chunk, start, n, prev)
+                    if part is not None:
+                        tally.add(part)
+                grams = tally.result()
+                left, right = _entropy_sums(grams, len(prev.hashes))
+                lex = prev.lex
+                self._keep_entropies(prev.strings, n - 1, prev.counts[lex], left[lex], right[lex])
+                self._report("counting n-grams", n, p.max_len + 1)
+                if n > p.max_len:
+                    break
+                frequent = (
+                    (grams["count"] >= p.min_count) & (grams["head"] >= 0) & (grams["tail"] >= 0)
+                )
+                strings, lex = han.strings(grams["pos"][frequent], n)
+                prev = Level(grams["hash"][frequent], grams["count"][frequent], strings, lex)
+                del grams
+                for g, c in zip(strings, prev.counts[lex].tolist(), strict=True):
+                    self.counts[g] = c
 
     def _keep_entropies(
         self,
-        text: str,
+        strings: list[str],
         size: int,
-        frequent: np.ndarray,
         counts: np.ndarray,
-        pos: np.ndarray,
         left: np.ndarray,
         right: np.ndarray,
     ) -> None:
-        """Store the entropies of the frequent `size`-grams that later stages can use, and
-        only those: on a large corpus most frequent n-grams are neither phrase candidates
-        nor template pieces, and two floats for each of millions would dominate memory."""
+        """Store the entropies of the frequent `size`-grams (`strings`, the arrays in their
+        order) that later stages can use, and only those: on a large corpus most frequent
+        n-grams are neither phrase candidates nor template pieces, and two floats for each
+        of millions would dominate memory."""
         p = self.p
         c = counts.astype(np.float64)
         logc = np.log(np.maximum(c, 1.0))
@@ -686,10 +880,10 @@ class Miner:
             ri = np.where(c > 1, np.maximum(0.0, logc - right / c), 0.0)
         norm = np.where(c > 1, logc, 1.0)
         candidate = (p.min_len <= size <= p.max_len) & (np.minimum(le, ri) >= p.min_entropy)
-        keep_left = frequent & (candidate | ((2 <= size <= 6) & (le / norm >= TAIL_ENTROPY)))
-        keep_right = frequent & (candidate | ((size <= 2) & (ri / norm >= HEAD_ENTROPY)))
+        keep_left = candidate | ((2 <= size <= 6) & (le / norm >= TAIL_ENTROPY))
+        keep_right = candidate | ((size <= 2) & (ri / norm >= HEAD_ENTROPY))
         for k in np.nonzero(keep_left | keep_right)[0]:
-            g = text[pos[k] : pos[k] + size]
+            g = strings[k]
             if keep_left[k]:
                 self.left[g] = float(le[k])
             if keep_right[k]:

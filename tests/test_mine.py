@@ -150,6 +150,61 @@ def test_neighbour_entropy(tmp_path):
     assert m.right["乙丙"] == pytest.approx(math.log(4))
 
 
+def _levels(m: Miner):
+    return list(m.counts.items()), list(m.left.items()), list(m.right.items()), m.han_chars
+
+
+@pytest.mark.parametrize("params", [MineParams(), MineParams(min_count=3, max_len=6)])
+def test_levels_equal_the_reference_on_real_text(tmp_path, params):
+    """Hashed chunks count what the dense ids over the whole corpus counted: every count
+    and entropy equal to the last bit, in the same order (later stages iterate the dicts)."""
+    from levels_reference import reference_levels
+
+    body = (REPO / "corpus" / "speeches.txt").read_text(encoding="utf-8")[:120_000]
+    (tmp_path / "a.txt").write_text(body, encoding="utf-8")
+    with spool([tmp_path]) as sp:
+        m = Miner(sp, params)
+        m.count_levels()
+        counts, left, right, han_chars = reference_levels(sp, params)
+    assert len(counts) > 10_000 and len(left) > 1_000 and len(right) > 1_000
+    assert _levels(m) == (list(counts.items()), list(left.items()), list(right.items()), han_chars)
+
+
+def test_levels_in_chunks_change_nothing(tmp_path, monkeypatch):
+    """The Han text is read in chunks of LEVEL_CHARS; n-grams across a chunk's edge, and
+    counts merged over many chunks, come out as from one chunk."""
+    import phraser.mine
+
+    files = dict(CORPUS, **{"c.txt": CORPUS["a.txt"][::-1] + CORPUS["b.txt"]})
+    for name, body in files.items():
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    with spool([tmp_path]) as sp:
+        whole = Miner(sp, MineParams(max_len=6))
+        whole.count_levels()
+        for size in (1, 7, 50):
+            monkeypatch.setattr(phraser.mine, "LEVEL_CHARS", size)
+            chunked = Miner(sp, MineParams(max_len=6))
+            chunked.count_levels()
+            assert _levels(chunked) == _levels(whole), size
+    assert len(whole.counts) > 100 and whole.left and whole.right
+
+
+def test_hash_index_finds_each_hash():
+    import numpy as np
+
+    from phraser.mine import HashIndex
+
+    rng = np.random.default_rng(7)
+    hashes = np.unique(rng.integers(0, 2**63, 5000, dtype=np.uint64))
+    hashes = np.concatenate(([0, 1, 2], hashes[hashes > 2])).astype(np.uint64)
+    rng.shuffle(hashes)
+    index = HashIndex(hashes)
+    assert (index.find(hashes) == np.arange(len(hashes))).all()
+    absent = rng.integers(2**63, 2**64 - 1, 1000, dtype=np.uint64)
+    assert (index.find(absent) == -1).all()
+    assert (HashIndex(np.zeros(0, np.uint64)).find(hashes) == -1).all()
+
+
 def test_fast_segmenter_cuts_exactly_as_jieba():
     """jieba-rs is used for speed only: on real text its words must be jieba's."""
     pytest.importorskip("rjieba")
