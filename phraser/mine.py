@@ -466,10 +466,14 @@ class TemplateCounts:
         out["f_count"] = np.add.reduceat(counts, starts) if len(order) else counts
         return out
 
+    def _run_of(self, pos: np.ndarray) -> np.ndarray:
+        """Which scanned run each corpus position falls in."""
+        offsets = np.array([t[3] for t in self.texts])
+        return np.searchsorted(offsets, pos, side="right") - 1
+
     def cut(self, pos: np.ndarray, size: np.ndarray) -> list[str]:
         """The strings at corpus positions `pos`."""
-        offsets = np.array([t[3] for t in self.texts])
-        which = np.searchsorted(offsets, pos, side="right") - 1
+        which = self._run_of(pos)
         return [
             self.texts[w][0][q - self.texts[w][3] : q - self.texts[w][3] + n]
             for w, q, n in zip(which.tolist(), pos.tolist(), size.tolist(), strict=True)
@@ -477,8 +481,7 @@ class TemplateCounts:
 
     def places(self, pos: np.ndarray) -> list[tuple[int, int, int, str]]:
         """(document, line, column, sentence) of corpus positions, in the order given."""
-        offsets = np.array([t[3] for t in self.texts])
-        which = np.searchsorted(offsets, pos, side="right") - 1
+        which = self._run_of(pos)
         out: list = [None] * len(pos)
         for w in np.unique(which).tolist():
             text, docs, block_chars, offset = self.texts[w]

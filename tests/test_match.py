@@ -158,21 +158,7 @@ def test_scattered_sees_every_phrase_holding_all_its_characters_but_one(bundled_
 def _all_slips(index: Index, query: str):
     """`Index.slips` over the whole vocabulary: the tables typo read before they were cut
     down to the phrases near the query."""
-    from collections import defaultdict
-
-    from phraser.index import Slips
-    from phraser.sound import fuzzy
-
-    sound, mask, deletion = defaultdict(list), defaultdict(list), defaultdict(list)
-    for e in index.vocabulary:
-        t = e.text
-        if len(e.pinyin) == len(t):
-            sound[tuple(fuzzy(s) for s in e.pinyin)].append(t)
-        if len(t) >= 4:
-            for i in range(len(t)):
-                mask[t[:i] + "?" + t[i + 1 :]].append(t)
-                deletion[t[:i] + t[i + 1 :]].append(t)
-    return Slips(query, dict(sound), dict(mask), dict(deletion))
+    return index._key_slips(query, index.ranked_texts)
 
 
 @pytest.mark.parametrize(
