@@ -94,6 +94,11 @@ CREATE TABLE "phrases" (
    "words" TEXT,
    "rank" INTEGER
 );
+CREATE TABLE "ranked" (
+   "id" INTEGER PRIMARY KEY,
+   "texts" TEXT,
+   "words" TEXT
+);
 CREATE TABLE "senses" (
    "term" TEXT NOT NULL,
    "phrase_id" INTEGER NOT NULL REFERENCES "phrases"("id"),

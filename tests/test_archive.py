@@ -28,6 +28,7 @@ COMPARED = (
     "glosses",
     "meanings",
     "meaning_idf",
+    "ranked",
 )
 
 

@@ -79,3 +79,19 @@ def test_slip_tables_over_everything_answer_as_the_tables_near_each_query(bundle
         b = Suggester(everything).suggest(query, top=10)
         assert [s.to_dict() for s in a] == [s.to_dict() for s in b], query
     assert everything._all_slips is not None and near._all_slips is None
+
+
+def test_the_vocabulary_follows_phrases_added_and_taken_back(bundled_bank, tmp_path):
+    """The vocabulary is read from one row the bank rewrites whenever phrases change."""
+    path = tmp_path / "bank.sqlite"
+    shutil.copy(bundled_bank, path)
+    runner = CliRunner()
+    added = runner.invoke(cli, ["add-phrase", "守正创新行稳致远", "--db", str(path)])
+    assert added.exit_code == 0, added.output
+    lazy, full = Index.load(Bank(path)), Index.load(Bank(path), read_all=True)
+    assert "守正创新行稳致远" in lazy.ranked_texts
+    assert lazy.ranked_texts == [e.text for e in full.vocabulary]
+    assert lazy.ranked_words == [" ".join(e.words) for e in full.vocabulary]
+    taken = runner.invoke(cli, ["remove-phrase", "守正创新行稳致远", "--db", str(path)])
+    assert taken.exit_code == 0, taken.output
+    assert "守正创新行稳致远" not in Index.load(Bank(path)).ranked_texts
