@@ -108,21 +108,25 @@ def _by_senses(
             masks[source] = sum(1 << i for i in _positions(query, source)) & content_bits
         shown = term if source == term else f"{source}→{term}"
         info[term] = (discount, shown, masks[source])
-    n_content = len(content)
+    needed = 0.25 * len(content)  # query-side positions a paraphrase explains at least
     out = []
     for pid, hits in by_phrase.items():
+        explained = 0
+        for row in hits:
+            explained |= info[row[0]][2]
+        n_explained = explained.bit_count()
+        if n_explained < needed:
+            continue  # explains too little of the query (two in five phrases met)
         text = index.text_of(pid)
         if text is None or text in query:
             continue
         size = len(text)
-        explained = 0
         whole: list[str] = []
         context: list[str] = []
         cover: dict[tuple[int, int], float] = {}
         best: dict[tuple[int, int], tuple[float, str]] = {}
         for term, _pid, weight, idf, part, width, _synonym in hits:
-            discount, shown, mask = info[term]
-            explained |= mask
+            discount, shown, _mask = info[term]
             if part == CONTEXT:
                 context.append(shown)
             elif part < 0:
@@ -143,8 +147,8 @@ def _by_senses(
             min(1.0, len(whole) / 3),
             0.2 * min(3, len(context)),
         )
-        query_side = explained.bit_count() / n_content
-        if phrase_side < 0.3 or query_side < 0.25:
+        query_side = n_explained / len(content)
+        if phrase_side < 0.3:
             continue
         literal = sum(1 for c in text if c in query) / size
         if literal >= 0.75:
