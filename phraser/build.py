@@ -7,6 +7,7 @@ documents while the old files are never read again (they may be gone).
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable, Iterable
@@ -168,11 +169,12 @@ def _mine_and_write(
     workers: int,
 ) -> bank.BuildSummary:
     result = mine(sp, params, progress, extra=curation.added(), workers=workers)
-    senses = sense_rows(
-        (
+    senses = functools.partial(  # made in a second process on a large bank
+        sense_rows,
+        [
             (i, st.text, st.words, [e.sentence for e in st.examples])
             for i, st in enumerate(result.phrases[:MAX_SENSE_PHRASES], start=1)
-        ),
+        ],
         tokenize=segment,
     )
     seconds = time.perf_counter() - start

@@ -319,7 +319,7 @@ def test_pinyin_and_look_alikes_from_a_second_process_equal_inline(monkeypatch):
     readings = sound.char_readings()
     monkeypatch.setattr(bankmod, "BACKGROUND_WORK", 1)
     later = bankmod._Later(texts, readings)
-    assert later.pool is not None  # it did go to a second process
+    assert later.proc is not None  # it did go to a second process
     pinyin, alike = later.get()
     assert pinyin == sound.phrase_pinyin(texts, readings)
     assert alike == shape.look_alikes(set("".join(texts)))
@@ -346,3 +346,18 @@ def test_a_query_loads_none_of_the_build_side(small_bank):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_senses_written_by_a_second_process_equal_inline(
+    monkeypatch, small_corpus, small_bank, tmp_path
+):
+    from phraser import bank as bankmod
+
+    monkeypatch.setattr(bankmod, "BACKGROUND_WORK", 1)
+    side = tmp_path / "bank.sqlite"
+    build([small_corpus], side)
+    assert not leftovers(tmp_path)  # the second process's file is gone
+    query = "select * from senses order by term, synonym, part, phrase_id"
+    with sqlite3.connect(small_bank) as a, sqlite3.connect(side) as b:
+        inline = a.execute(query).fetchall()
+        assert inline and b.execute(query).fetchall() == inline

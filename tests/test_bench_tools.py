@@ -85,4 +85,5 @@ def test_bench_measures_a_bank_built_already(small_bank, capsys):
     assert code == 0
     res = json.loads(capsys.readouterr().out)
     assert res["queries"] > 1000 and res["p50_ms"] > 0 and res["cold_s"]["runs"]
+    assert res["unseen"]["p50_ms"] > 0  # the warm-up pass, each query seen the first time
     assert set(res["kinds"]) == {"exact", "typo", "variant", "template", "companion", "intent"}

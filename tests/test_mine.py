@@ -266,3 +266,23 @@ def test_pairs_within_groups():
         (5, 3),
         (5, 4),
     ]
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 40, 10**9])
+def test_pairs_within_groups_come_out_alike_chunk_by_chunk(monkeypatch, chunk):
+    import numpy as np
+
+    from phraser import mine as minemod
+
+    monkeypatch.setattr(minemod, "PAIR_CHUNK", chunk)
+    labels = np.sort(np.random.default_rng(7).integers(0, 30, size=200))
+    parts = list(minemod._within_groups_chunked(labels))
+    whole = minemod._within_groups(labels)
+    assert len(whole[0]) > 1000
+    for got, want in zip(
+        (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])),
+        whole,
+        strict=True,
+    ):
+        assert np.array_equal(got, want)
+    assert [len(x) for x in next(minemod._within_groups_chunked(labels[:0]))] == [0, 0]
