@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import multiprocessing
 import operator
 import os
 import sqlite3
@@ -488,68 +487,50 @@ class _Later:
     stops that process if the build fails before collecting it."""
 
     def __init__(self, texts: list[str], readings: dict[str, str]):
-        self.texts, self.readings, self.proc = texts, readings, None
+        self.texts, self.readings, self.job = texts, readings, None
         if len(texts) >= BACKGROUND_WORK:
-            ctx = multiprocessing.get_context("spawn")  # see `_SideTable`
-            self.answer, sender = ctx.Pipe(duplex=False)
-            self.proc = ctx.Process(target=_send_sounds_and_shapes, args=(sender, texts, readings))
-            self.proc.start()
-            sender.close()
+            from .offload import Offload
+
+            self.job = Offload(_sounds_and_shapes, texts, readings)
 
     def get(self) -> tuple[dict[str, str], dict[str, str]]:
-        if self.proc is None:
+        if self.job is None:
             return _sounds_and_shapes(self.texts, self.readings)
-        try:
-            out = self.answer.recv()
-        except EOFError:
-            raise RuntimeError("pinyin and look-alikes failed in a second process") from None
-        self.proc.join()
-        self.proc = None
+        out, self.job = self.job.get(), None
         return out
 
     def close(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.join()
-
-
-def _send_sounds_and_shapes(sender, texts: list[str], readings: dict[str, str]) -> None:
-    sender.send(_sounds_and_shapes(texts, readings))
-    sender.close()
+        if self.job is not None:
+            self.job.close()
 
 
 class _SideTable:
     """One table's rows made and written by a second process into a file beside the bank
     while this one writes the others, then copied in by SQLite: the sense bags are ≈ 12 s
     of Python on a large bank. Small builds write them here. `close` stops the process
-    and removes its file if the build fails first.
-
-    The process is spawned, not forked: a fork of this process, which holds the mined
-    result, starts with all its pages resident (2 GB on the large corpus)."""
+    and removes its file if the build fails first."""
 
     def __init__(
         self, db, bank_path: Path, table: str, rows: Callable[[], Iterable[dict]], size: int
     ):
-        self.table, self.rows, self.proc = table, rows, None
+        self.table, self.rows, self.job = table, rows, None
         self.path = bank_path.with_name(f"{bank_path.name}.{table}")
         if size >= BACKGROUND_WORK:
             sql = "select sql from sqlite_master where name = ?"
             schema = db.execute(sql, [table]).fetchone()[0]
             self.path.unlink(missing_ok=True)
-            self.proc = multiprocessing.get_context("spawn").Process(
-                target=_write_side, args=(self.path, schema, table, rows)
-            )
-            self.proc.start()
+            from .offload import Offload
+
+            self.job = Offload(_write_side, self.path, schema, table, rows)
 
     def write(self, db) -> None:
         """Put the rows in the bank (outside a transaction: SQLite attaches only then)."""
-        if self.proc is None:
+        if self.job is None:
             with db.conn:
                 _bulk(db, self.table, self.rows())
             return
-        self.proc.join()
-        if self.proc.exitcode != 0:
-            raise RuntimeError(f"writing {self.table} failed in a second process")
+        self.job.get()
+        self.job = None
         db.execute("ATTACH DATABASE ? AS side", [str(self.path)])
         with db.conn:
             db.execute(f'INSERT INTO main."{self.table}" SELECT * FROM side."{self.table}"')
@@ -557,9 +538,8 @@ class _SideTable:
         self.close()
 
     def close(self) -> None:
-        if self.proc is not None and self.proc.is_alive():
-            self.proc.terminate()
-            self.proc.join()
+        if self.job is not None:
+            self.job.close()
         self.path.unlink(missing_ok=True)
 
 

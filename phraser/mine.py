@@ -1006,21 +1006,19 @@ class Miner:
         """
         heads, tails = set(), set()
         starts_ok = BAD_START - set("为以把对将从向与在")
-        for g, c in self.counts.items():
-            if c < max(3, self.p.min_count) or g[0] in ORDINALS:
+        least = max(3, self.p.min_count)
+        # Only n-grams with a kept entropy can pass (a tenth of those counted).
+        for g, right in self.right.items():
+            c = self.counts[g]
+            if c < least or g[0] in ORDINALS:
                 continue
-            norm = math.log(c)
-            if (
-                len(g) <= 2
-                and g[-1] not in "的了着"
-                and self.right.get(g, 0.0) / norm >= HEAD_ENTROPY
-            ):
+            if len(g) <= 2 and g[-1] not in "的了着" and right / math.log(c) >= HEAD_ENTROPY:
                 heads.add(g)
-            if (
-                2 <= len(g) <= 6
-                and g[0] not in starts_ok
-                and self.left.get(g, 0.0) / norm >= TAIL_ENTROPY
-            ):
+        for g, left in self.left.items():
+            c = self.counts[g]
+            if c < least or g[0] in ORDINALS:
+                continue
+            if 2 <= len(g) <= 6 and g[0] not in starts_ok and left / math.log(c) >= TAIL_ENTROPY:
                 tails.add(g)
         # A tail does not end on a particle, judged on words: 作为 is a word, 工作为 is not.
         for g in [g for g in tails if g[-1] in BAD_END]:
