@@ -995,7 +995,7 @@ class Miner:
         """Drop what no later stage reads: entropies, and counts of n-grams longer than
         four characters (later stages measure four-character list items, whose splits are
         shorter). On a large corpus that is two thirds of the miner's dicts."""
-        self.left, self.right = {}, {}
+        self.left, self.right, self.entropic = {}, {}, []
         self.counts = {g: c for g, c in self.counts.items() if len(g) <= 4}
 
     def template_pieces(self) -> tuple[set[str], set[str]]:
