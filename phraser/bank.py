@@ -7,6 +7,7 @@ build never leaves a half-written bank behind.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import operator
@@ -326,7 +327,8 @@ def write(
 
         readings = sound.char_readings()
         later = _Later([st.text for st in result.phrases], readings)
-        side = _SideTable(db, tmp, "senses", senses, len(result.phrases))
+        side_file = path.with_name(f".{path.name}.senses.{os.getpid()}.tmp")
+        side = _SideTable(db, side_file, "senses", senses, len(result.phrases))
         with db.conn:
             _fill(db, result, spool, params, seconds, readings)
             _bulk(db, "thesaurus", thesaurus)
@@ -510,11 +512,8 @@ class _SideTable:
     of Python on a large bank. Small builds write them here. `close` stops the process
     and removes its file if the build fails first."""
 
-    def __init__(
-        self, db, bank_path: Path, table: str, rows: Callable[[], Iterable[dict]], size: int
-    ):
-        self.table, self.rows, self.job = table, rows, None
-        self.path = bank_path.with_name(f"{bank_path.name}.{table}")
+    def __init__(self, db, path: Path, table: str, rows: Callable[[], Iterable[dict]], size: int):
+        self.table, self.rows, self.job, self.path = table, rows, None, path
         if size >= BACKGROUND_WORK:
             sql = "select sql from sqlite_master where name = ?"
             schema = db.execute(sql, [table]).fetchone()[0]
@@ -786,9 +785,14 @@ class Bank:
 
     def meaning_idf(self, chars: Iterable[str]) -> dict[str, float]:
         """How telling each of `chars` is of a meaning (idf over the phrases' meaning bags)."""
-        return dict(
-            self._where_in("select char, idf from meaning_idf where char in ({marks})", chars)
-        )
+        idf = self._meaning_idf
+        return {c: idf[c] for c in chars if c in idf}
+
+    @functools.cached_property
+    def _meaning_idf(self) -> dict[str, float]:
+        """The whole table, read once: a few thousand characters (2 ms), where reading each
+        query's took 0.2 ms of every query."""
+        return dict(self.db.execute("select char, idf from meaning_idf").fetchall())
 
     def closest_meanings(self, query: dict[str, float], limit: int = 40) -> list[tuple[int, float]]:
         """(phrase_id, dot product) of the phrases whose meaning bags best match the

@@ -302,12 +302,12 @@ def test_bank_missing_a_table_says_rebuild(bank_copy, runner):
 def test_stale_temp_files_of_other_programs_are_kept(tmp_path, small_corpus):
     """A rebuild removes its own dead temp files, never another program's."""
     db = tmp_path / "bank.sqlite"
-    dead = ".bank.sqlite.999999.tmp"
+    dead = [".bank.sqlite.999999.tmp", ".bank.sqlite.senses.999999.tmp"]
     other = ".cache.999999.tmp"
-    (tmp_path / dead).write_text("x")
-    (tmp_path / other).write_text("x")
+    for name in [*dead, other]:
+        (tmp_path / name).write_text("x")
     build([small_corpus], db)
-    assert not (tmp_path / dead).exists()
+    assert not any((tmp_path / name).exists() for name in dead)
     assert (tmp_path / other).exists()
 
 
