@@ -20,6 +20,7 @@ from .corpus import DocInfo, Spool, bundled_corpus, spool
 from .curation import Curation, CurationError
 from .lexicon import gloss_rows, meaning_rows, sense_rows, thesaurus_rows
 from .mine import MineParams, Progress, mine, segment
+from .offload import OffloadError
 
 #: Sense bags go to the best-scored phrases only, which bounds the table on big corpora.
 MAX_SENSE_PHRASES = 20000
@@ -182,19 +183,22 @@ def _mine_and_write(
     meanings, meaning_idf = meaning_rows(
         (i, st.text) for i, st in enumerate(result.phrases, start=1)
     )
-    bank.write(
-        db_path,
-        result,
-        sp,
-        params,
-        seconds=seconds,
-        senses=senses,
-        thesaurus=thesaurus_rows(),
-        glosses=glosses,
-        meanings=meanings,
-        meaning_idf=meaning_idf,
-        curation=curation.rows(),
-    )
+    try:
+        bank.write(
+            db_path,
+            result,
+            sp,
+            params,
+            seconds=seconds,
+            senses=senses,
+            thesaurus=thesaurus_rows(),
+            glosses=glosses,
+            meanings=meanings,
+            meaning_idf=meaning_idf,
+            curation=curation.rows(),
+        )
+    except OffloadError as exc:
+        raise BuildError(f"{exc}; the previous bank is left as it was") from None
     return bank.BuildSummary(
         documents=len(sp.docs),
         characters=sp.chars,

@@ -14,6 +14,7 @@ import os
 import pickle
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 
 
 class OffloadError(RuntimeError):
-    """The second process failed (its traceback went to stderr)."""
+    """The second process failed; the message ends with its exception's line."""
 
 
 class Offload:
@@ -33,10 +34,12 @@ class Offload:
     def __init__(self, fn: Callable[..., Any], *args: Any):
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_ROOT, env.get("PYTHONPATH")]))
+        self.errors = tempfile.TemporaryFile()  # a file: a full pipe would stall the child
         self.proc: subprocess.Popen | None = subprocess.Popen(
             [sys.executable, "-c", "from phraser.offload import _serve; _serve()"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=self.errors,
             env=env,
         )
         self._send((fn, args))
@@ -56,8 +59,16 @@ class Offload:
         self.proc.stdout.close()
         self.proc = None
         if code != 0:
-            raise OffloadError(f"a second process of the build failed (exit {code})")
+            raise OffloadError(f"a second process of the build failed: {self._last_error(code)}")
+        self.errors.close()
         return pickle.loads(out)
+
+    def _last_error(self, code: int) -> str:
+        """The child's last stderr line (its exception), else its exit status."""
+        self.errors.seek(0)
+        lines = self.errors.read().decode("utf-8", "replace").strip().splitlines()
+        self.errors.close()
+        return lines[-1] if lines else f"exit status {code}"
 
     def close(self) -> None:
         """Stop the process if it is still running (a build that failed first)."""
@@ -65,6 +76,7 @@ class Offload:
             self.proc.kill()
             self.proc.wait()
             self.proc.stdout.close()
+            self.errors.close()
             self.proc = None
 
 

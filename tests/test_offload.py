@@ -18,8 +18,8 @@ def test_a_job_returns_its_value():
     assert Offload(math.comb, 10, 3).get() == 120
 
 
-def test_a_failed_job_is_an_error():
-    with pytest.raises(OffloadError):
+def test_a_failed_job_is_an_error_that_names_its_exception():
+    with pytest.raises(OffloadError, match="TypeError"):
         Offload(math.comb, "ten", 3).get()
 
 
@@ -54,3 +54,19 @@ def test_a_script_without_a_main_guard_builds_with_second_processes(small_corpus
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("built") == 1 and out.exists()
+
+
+def test_a_failed_second_process_is_a_one_line_build_error(
+    monkeypatch, small_corpus, bank_copy, runner
+):
+    from cli import cli
+    from phraser import bank, build
+
+    before = bank_copy.read_bytes()
+    monkeypatch.setattr(bank, "BACKGROUND_WORK", 1)
+    monkeypatch.setattr(build, "sense_rows", math.comb)  # the child calls it wrongly
+    result = runner.invoke(cli, ["build", str(small_corpus), "--db", str(bank_copy)])
+    assert result.exit_code != 0
+    assert "second process" in result.output and "takes no keyword arguments" in result.output
+    assert "Traceback" not in result.output + result.stderr
+    assert bank_copy.read_bytes() == before
