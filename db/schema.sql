@@ -99,6 +99,10 @@ CREATE TABLE "ranked" (
    "texts" TEXT,
    "words" TEXT
 );
+CREATE TABLE "sense_pack" (
+   "name" TEXT PRIMARY KEY,
+   "data" BLOB
+);
 CREATE TABLE "senses" (
    "term" TEXT NOT NULL,
    "phrase_id" INTEGER NOT NULL REFERENCES "phrases"("id"),

@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # the build side's modules: a query never needs them
     from .corpus import DocInfo, Spool
     from .mine import Example, MineParams, MineResult
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 #: Phrases to a row of `ranked` (see `set_ranks`).
 RANKED_ROW = 5000
@@ -49,6 +49,7 @@ REQUIRED_TABLES = {
     "ranked",
     "chars",
     "senses",
+    "sense_pack",
     "thesaurus",
     "glosses",
     "meanings",
@@ -172,6 +173,8 @@ def _create_schema(db: sqlite_utils.Database) -> None:
    PRIMARY KEY ("term", "synonym", "part", "phrase_id")
 ) WITHOUT ROWID"""
     )
+    # The same rows as columns in blobs, for reading (see `senses.write_pack`).
+    db["sense_pack"].create({"name": str, "data": bytes}, pk="name")
     db["meanings"].create(
         {"char": str, "phrase_id": int, "weight": float},
         foreign_keys=[("phrase_id", "phrases", "id")],
@@ -329,7 +332,7 @@ def write(
         readings = sound.char_readings()
         later = _Later([st.text for st in result.phrases], readings)
         side_file = path.with_name(f".{path.name}.senses.{os.getpid()}.tmp")
-        side = _SideTable(db, side_file, "senses", senses, len(result.phrases))
+        side = _SideTable(db, side_file, senses, len(result.phrases))
         with db.conn:
             _fill(db, result, spool, params, seconds, readings)
             _bulk(db, "thesaurus", thesaurus)
@@ -508,32 +511,36 @@ class _Later:
 
 
 class _SideTable:
-    """One table's rows made and written by a second process into a file beside the bank
-    while this one writes the others, then copied in by SQLite: the sense bags are ≈ 12 s
-    of Python on a large bank. Small builds write them here. `close` stops the process
-    and removes its file if the build fails first."""
+    """The sense rows and their pack (see `senses`) made and written by a second process
+    into a file beside the bank while this one writes the others, then copied in by
+    SQLite: they are ≈ 15 s of Python on a large bank. Small builds write them here.
+    `close` stops the process and removes its file if the build fails first."""
 
-    def __init__(self, db, path: Path, table: str, rows: Callable[[], Iterable[dict]], size: int):
-        self.table, self.rows, self.job, self.path = table, rows, None, path
+    TABLES = ("senses", "sense_pack")
+
+    def __init__(self, db, path: Path, rows: Callable[[], Iterable[dict]], size: int):
+        self.rows, self.job, self.path = rows, None, path
         if size >= BACKGROUND_WORK:
-            sql = "select sql from sqlite_master where name = ?"
-            schema = db.execute(sql, [table]).fetchone()[0]
+            marks = ", ".join("?" * len(self.TABLES))
+            sql = f"select sql from sqlite_master where name in ({marks})"
+            schema = [s for (s,) in db.execute(sql, self.TABLES)]
             self.path.unlink(missing_ok=True)
             from .offload import Offload
 
-            self.job = Offload(_write_side, self.path, schema, table, rows)
+            self.job = Offload(_write_side, self.path, schema, rows)
 
     def write(self, db) -> None:
         """Put the rows in the bank (outside a transaction: SQLite attaches only then)."""
         if self.job is None:
             with db.conn:
-                _bulk(db, self.table, self.rows())
+                _write_senses(db, self.rows())
             return
         self.job.get()
         self.job = None
         db.execute("ATTACH DATABASE ? AS side", [str(self.path)])
         with db.conn:
-            db.execute(f'INSERT INTO main."{self.table}" SELECT * FROM side."{self.table}"')
+            for table in self.TABLES:
+                db.execute(f'INSERT INTO main."{table}" SELECT * FROM side."{table}"')
         db.execute("DETACH DATABASE side")
         self.close()
 
@@ -543,15 +550,23 @@ class _SideTable:
         self.path.unlink(missing_ok=True)
 
 
-def _write_side(path: Path, schema: str, table: str, rows: Callable[[], Iterable[dict]]) -> None:
+def _write_senses(db, rows: Iterable[dict]) -> None:
+    from .senses import write_pack
+
+    _bulk(db, "senses", rows)
+    write_pack(db.conn)
+
+
+def _write_side(path: Path, schema: list[str], rows: Callable[[], Iterable[dict]]) -> None:
     import sqlite_utils
 
     db = sqlite_utils.Database(path)
     db.execute("PRAGMA journal_mode = OFF")
     db.execute("PRAGMA synchronous = OFF")
-    db.execute(schema)
+    for sql in schema:
+        db.execute(sql)
     with db.conn:
-        _bulk(db, table, rows())
+        _write_senses(db, rows())
     db.close()
 
 
@@ -770,19 +785,15 @@ class Bank:
         """(term, phrase_id, weight, idf, part, width, synonym) rows for the given sense
         terms, optionally only of the given phrases: with `synonym`, the rows where the term
         stands for a morpheme as its synonym, else the others; `parts` "all", "explained"
-        (whole phrase and morphemes: no context words) or "context" (only those)."""
-        ids = sorted(set(phrase_ids)) if phrase_ids is not None else None
-        if ids is not None and not ids:
-            return []
-        # Spelled so that SQLite seeks on the primary key (term, synonym, part, phrase_id).
-        where = f" and synonym = {int(synonym)}" + _SENSE_PARTS[parts]
-        if ids is not None:
-            where += f" and phrase_id in ({','.join(map(str, ids))})"
-        return self._where_in(
-            "select term, phrase_id, weight, idf, part, width, synonym from senses "
-            "where term in ({marks})" + where,
-            terms,
-        )
+        (whole phrase and morphemes: no context words) or "context" (only those). Read
+        from the table's packed copy: see `senses`."""
+        return self._sense_pack.lookup(terms, phrase_ids, synonym=synonym, parts=parts)
+
+    @functools.cached_property
+    def _sense_pack(self):
+        from .senses import SensePack
+
+        return SensePack(dict(self.db.execute("select name, data from sense_pack").fetchall()))
 
     def meaning_idf(self, chars: Iterable[str]) -> dict[str, float]:
         """How telling each of `chars` is of a meaning (idf over the phrases' meaning bags)."""
@@ -1147,13 +1158,6 @@ class Bank:
             raise ValueError(flag)
         return frozenset(t for (t,) in self.db.execute(f"select text from curation where {flag}"))
 
-
-#: `Bank.senses` parts: part -2 marks a context word, -1 the whole phrase, 0.. a morpheme.
-_SENSE_PARTS = {
-    "all": " and part >= -2",
-    "explained": " and part >= -1",
-    "context": " and part = -2",
-}
 
 #: The texts the user banned, as a subquery.
 BANNED = "select text from curation where banned"

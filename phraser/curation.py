@@ -391,6 +391,10 @@ def sync(bank_path: Path, cur: Curation | None = None) -> None:
                 from .bank import set_ranks
 
                 set_ranks(conn)
+            if stale:  # their sense rows went
+                from .senses import write_pack
+
+                write_pack(conn)
     finally:
         conn.close()
 

@@ -126,3 +126,34 @@ def bank_copy(small_bank, tmp_path) -> Path:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+def sense_pack_matches_table(bank: Path) -> int:
+    """Assert that `Bank.senses` (read from the pack) returns what the `senses` table
+    holds, for every kind of lookup, all terms and absent ones, with and without a phrase
+    filter, in the table's order. Returns the number of rows compared."""
+    import sqlite3
+
+    from phraser.bank import Bank
+
+    parts = {"all": "part >= -2", "explained": "part >= -1", "context": "part = -2"}
+    with sqlite3.connect(bank) as conn:
+        terms = [t for (t,) in conn.execute("select distinct term from senses")]
+        ids = [i for (i,) in conn.execute("select distinct phrase_id from senses")][::3]
+        compared = 0
+        for synonym in (False, True):
+            for name, where in parts.items():
+                sql = (
+                    "select term, phrase_id, weight, idf, part, width, synonym from senses "
+                    f"where synonym = {int(synonym)} and {where} "
+                    "order by term, synonym, part, phrase_id"
+                )
+                table = conn.execute(sql).fetchall()
+                ask = terms + ["不在其中", "x"]
+                assert Bank(bank).senses(ask, synonym=synonym, parts=name) == table
+                kept = set(ids)
+                filtered = [r for r in table if r[1] in kept]
+                assert Bank(bank).senses(ask, ids, synonym=synonym, parts=name) == filtered
+                assert Bank(bank).senses(ask[:1], [], synonym=synonym, parts=name) == []
+                compared += len(table)
+    return compared

@@ -13,7 +13,15 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SMALL_DOCS, STOCK_PHRASES, TEMPLATE, spools, write_corpus
+from conftest import (
+    REPO,
+    SMALL_DOCS,
+    STOCK_PHRASES,
+    TEMPLATE,
+    sense_pack_matches_table,
+    spools,
+    write_corpus,
+)
 
 from cli import cli
 from phraser import text as textmod
@@ -361,3 +369,11 @@ def test_senses_written_by_a_second_process_equal_inline(
     with sqlite3.connect(small_bank) as a, sqlite3.connect(side) as b:
         inline = a.execute(query).fetchall()
         assert inline and b.execute(query).fetchall() == inline
+        pack = "select name, data from sense_pack order by name"
+        assert a.execute(pack).fetchall() == b.execute(pack).fetchall()
+
+
+def test_the_sense_pack_answers_as_the_table_does(small_bank, bundled_bank):
+    """Intent reads the sense rows from their packed copy: the same rows, the same order."""
+    assert sense_pack_matches_table(small_bank) > 100
+    assert sense_pack_matches_table(bundled_bank) > 10_000

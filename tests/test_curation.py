@@ -7,7 +7,7 @@ import shutil
 import sqlite3
 
 import pytest
-from conftest import write_corpus
+from conftest import sense_pack_matches_table, write_corpus
 
 from cli import cli
 from phraser.curation import sidecar
@@ -181,8 +181,13 @@ def test_added_phrase_in_place_then_measured_by_a_build(runner, corpus, tmp_path
     ok(run(runner, "build", corpus, "--db", bank))
     rebuilt = json.loads(ok(run(runner, "show", "形式主义", "--db", bank, "--json")))
     assert rebuilt["count"] == 1 and rebuilt["examples"] == card["examples"]
-    # Taking it back removes the row (it was never mined), its examples and FTS entries.
+    with sqlite3.connect(bank) as conn:
+        senses = "select count(*) from senses s join phrases p on p.id = s.phrase_id "
+        assert conn.execute(senses + "where p.text = '形式主义'").fetchone()[0] > 0
+    # Taking it back removes the row (it was never mined), its examples and FTS entries,
+    # and its sense rows from the table and the pack.
     ok(run(runner, "remove-phrase", "形式主义", "--db", bank))
+    sense_pack_matches_table(bank)
     one_line_error(run(runner, "show", "形式主义", "--db", bank), "not in the bank")
     with sqlite3.connect(bank) as conn:
         assert conn.execute(own).fetchone()[0] == 0
