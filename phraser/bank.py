@@ -551,10 +551,9 @@ class _SideTable:
 
 
 def _write_senses(db, rows: Iterable[dict]) -> None:
-    from .senses import write_pack
+    from .senses import write_senses
 
-    _bulk(db, "senses", rows)
-    write_pack(db.conn)
+    write_senses(db.conn, rows)
 
 
 def _write_side(path: Path, schema: list[str], rows: Callable[[], Iterable[dict]]) -> None:
