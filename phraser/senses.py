@@ -92,6 +92,16 @@ class SensePack:
         wide = len(blobs["weight"]) > len(blobs["part"])  # more than 256 distinct weights
         self.weight = np.frombuffer(blobs["weight"], dtype=np.uint32 if wide else np.uint8)
         self.columns = {name: np.frombuffer(blobs[name], dtype=t) for name, t in _COLUMNS.items()}
+        ids = self.columns["phrase_id"]
+        self.top_id = int(ids.max()) if len(ids) else 0
+
+    def _wanted(self, phrase_ids: Iterable[int]) -> np.ndarray:
+        """A flag per phrase id, set for `phrase_ids`: indexing it by the rows' ids is the
+        cheapest membership test for a few hundred ids (np.isin sorts: 0.3 ms a query)."""
+        ids = np.fromiter(phrase_ids, dtype=np.int64)
+        flags = np.zeros(self.top_id + 1, dtype=bool)
+        flags[ids[(ids >= 0) & (ids <= self.top_id)]] = True
+        return flags
 
     def _rank(self, term: str) -> int | None:
         """The term's number: the terms are in the table's (code point) order, and a binary
@@ -124,7 +134,7 @@ class SensePack:
         owner = np.repeat(owners, sizes)
         pid = self.columns["phrase_id"][at]
         if phrase_ids is not None:
-            keep = np.isin(pid, np.fromiter(phrase_ids, dtype=np.int64))
+            keep = self._wanted(phrase_ids)[pid]
             at, owner, pid = at[keep], owner[keep], pid[keep]
         terms_of = self.terms
         return list(

@@ -140,6 +140,7 @@ def sense_pack_matches_table(bank: Path) -> int:
     with sqlite3.connect(bank) as conn:
         terms = [t for (t,) in conn.execute("select distinct term from senses")]
         ids = [i for (i,) in conn.execute("select distinct phrase_id from senses")][::3]
+        ids += [-1, 10**9]  # ids the pack does not hold
         compared = 0
         for synonym in (False, True):
             for name, where in parts.items():

@@ -97,3 +97,27 @@ def test_closest_meanings_are_the_dots_sqlite_sums(bundled_bank, chars):
     assert bank.closest_meanings(query) == expected
     assert bank.closest_meanings(query) == expected  # postings kept from the first call
     assert bank.closest_meanings({"𠀀": 1.0}) == []
+
+
+def test_gloss_postings_meet_every_gloss_sharing_two_bigrams(bundled_bank):
+    """The gloss reading looks glosses up by bigram; it must meet exactly the glosses a
+    scan of them all would: those sharing at least two content bigrams with the query."""
+    from phraser.lexicon import content_bigrams
+    from phraser.match.intent import _by_gloss
+
+    index = Index.load(Bank(bundled_bank))
+    assert index.gloss_bigrams
+    queries = ["根据各地的具体情况来制定适宜的办法", "做事情要有始有终坚持到底", "大家一起想办法"]
+    met = 0
+    for query in queries + [gloss[:12] for _p, gloss in list(index.glosses.items())[:20]]:
+        asked = content_bigrams(query)
+        scanned = {
+            text
+            for text, bigrams in index.gloss_bigrams
+            if len(asked & bigrams) >= 2
+            and len(asked & bigrams) / len(asked) >= 0.2
+            and text not in query
+        }
+        assert {s.text for s in _by_gloss(query, index, 1.0)} == scanned
+        met += len(scanned)
+    assert met >= 10

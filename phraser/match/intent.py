@@ -191,10 +191,16 @@ def _by_gloss(query: str, index: Index, damp: float) -> list[Suggestion]:
     asked = content_bigrams(query)
     if len(asked) < 2:
         return []
+    met: dict[int, int] = defaultdict(int)
+    postings = index.gloss_postings
+    for bigram in asked:
+        for at in postings.get(bigram, ()):
+            met[at] += 1
     out = []
-    for text, gloss in index.gloss_bigrams:
+    for at in sorted(at for at, n in met.items() if n >= 2):
+        text, gloss = index.gloss_bigrams[at]
         shared = asked & gloss
-        if len(shared) < 2 or text in query:
+        if text in query:
             continue
         coverage = len(shared) / len(asked)
         if coverage < 0.2:

@@ -105,9 +105,11 @@ def _scattered(query: str, index: Index, found: set[str]) -> list[Suggestion]:
     import numpy as np
 
     o = index.overlap(Counter(query))
-    fits = (o.counts >= np.maximum(1, o.distinct - 1)) & np.isin(o.lengths, SCATTERED_LENGTHS)
+    fits = np.flatnonzero(o.counts >= np.maximum(1, o.distinct - 1))
     out = []
-    for n in np.flatnonzero(fits).tolist():
+    for n, size in zip(fits.tolist(), o.lengths[fits].tolist(), strict=True):
+        if size not in SCATTERED_LENGTHS:
+            continue
         text = index.ranked_texts[n]
         if text in found or text in query:
             continue
