@@ -27,11 +27,13 @@ def _terms(query: str) -> set[str]:
     return terms
 
 
-def _positions(query: str, term: str) -> set[int]:
-    out: set[int] = set()
+def _positions(query: str, term: str) -> int:
+    """The query positions `term` stands at, a bit each."""
+    out = 0
+    run = (1 << len(term)) - 1
     at = query.find(term)
     while at >= 0:
-        out.update(range(at, at + len(term)))
+        out |= run << at
         at = query.find(term, at + 1)
     return out
 
@@ -105,7 +107,7 @@ def _by_senses(
     info: dict[str, tuple[float, str, int]] = {}
     for term, (source, discount) in stands_for.items():
         if source not in masks:
-            masks[source] = sum(1 << i for i in _positions(query, source)) & content_bits
+            masks[source] = _positions(query, source) & content_bits
         shown = term if source == term else f"{source}→{term}"
         info[term] = (discount, shown, masks[source])
     needed = 0.25 * len(content)  # query-side positions a paraphrase explains at least
