@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING
 
 from .text import slot_marks
 
-if TYPE_CHECKING:  # the build side's modules: a query never needs them
+if TYPE_CHECKING:  # imported where used: the build's modules, and numpy's only when asked
     import sqlite_utils
 
     from .corpus import DocInfo, Spool
     from .mine import Example, MineParams, MineResult
+    from .senses import SensePack
 
 SCHEMA_VERSION = 11
 
@@ -773,23 +774,10 @@ class Bank:
             words,
         )
 
-    def senses(
-        self,
-        terms: Iterable[str],
-        phrase_ids: Iterable[int] | None = None,
-        *,
-        synonym: bool = False,
-        parts: str = "all",
-    ) -> list[tuple]:
-        """(term, phrase_id, weight, idf, part, width, synonym) rows for the given sense
-        terms, optionally only of the given phrases: with `synonym`, the rows where the term
-        stands for a morpheme as its synonym, else the others; `parts` "all", "explained"
-        (whole phrase and morphemes: no context words) or "context" (only those). Read
-        from the table's packed copy: see `senses`."""
-        return self._sense_pack.lookup(terms, phrase_ids, synonym=synonym, parts=parts)
-
     @functools.cached_property
-    def _sense_pack(self):
+    def senses(self) -> SensePack:
+        """The sense rows (term, phrase_id, weight, idf, part, width, synonym) for intent,
+        read from the table's packed copy (see `senses`) once per bank."""
         from .senses import SensePack
 
         return SensePack(dict(self.db.execute("select name, data from sense_pack").fetchall()))

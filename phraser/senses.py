@@ -81,7 +81,7 @@ def write_pack(conn: sqlite3.Connection, rows: list[tuple] | None = None) -> Non
 
 
 class SensePack:
-    """Reads what `write_pack` wrote and answers `Bank.senses` from it."""
+    """What `write_pack` wrote, read back for lookups (`Bank.senses`)."""
 
     def __init__(self, blobs: dict[str, bytes]):
         text = blobs["terms"].decode()
@@ -117,7 +117,11 @@ class SensePack:
         synonym: bool = False,
         parts: str = "all",
     ) -> list[tuple]:
-        """The rows `Bank.senses` describes, in the table's order, as SQLite returned them."""
+        """(term, phrase_id, weight, idf, part, width, synonym) rows of the given terms, in
+        the table's key order, optionally only of the given phrases: with `synonym`, the
+        rows where the term stands for a morpheme as its synonym, else the others; `parts`
+        "all", "explained" (whole phrase and morphemes: no context words) or "context"
+        (only those)."""
         ranks = sorted({r for r in map(self._rank, terms) if r is not None})
         if not ranks:
             return []

@@ -151,10 +151,10 @@ def sense_pack_matches_table(bank: Path) -> int:
                 )
                 table = conn.execute(sql).fetchall()
                 ask = terms + ["不在其中", "x"]
-                assert Bank(bank).senses(ask, synonym=synonym, parts=name) == table
+                assert Bank(bank).senses.lookup(ask, synonym=synonym, parts=name) == table
                 kept = set(ids)
                 filtered = [r for r in table if r[1] in kept]
-                assert Bank(bank).senses(ask, ids, synonym=synonym, parts=name) == filtered
-                assert Bank(bank).senses(ask[:1], [], synonym=synonym, parts=name) == []
+                assert Bank(bank).senses.lookup(ask, ids, synonym=synonym, parts=name) == filtered
+                assert Bank(bank).senses.lookup(ask[:1], [], synonym=synonym, parts=name) == []
                 compared += len(table)
     return compared

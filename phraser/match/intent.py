@@ -89,13 +89,13 @@ def _by_senses(
     # character alone would pull in thousands of phrases and explain nothing.
     words = [t for t, (source, _d) in stands_for.items() if source == t and len(t) >= 2]
     synonyms = [t for t, (source, _d) in stands_for.items() if source != t]
-    first = index.bank.senses(words, parts="explained")
-    first += index.bank.senses(words, synonym=True)
-    first += index.bank.senses(synonyms, parts="explained")
+    first = index.bank.senses.lookup(words, parts="explained")
+    first += index.bank.senses.lookup(words, synonym=True)
+    first += index.bank.senses.lookup(synonyms, parts="explained")
     found = {r[1] for r in first if r[4] < 0 or r[6] or stands_for[r[0]][0] != r[0]}
     rows = [r for r in first if r[1] in found]
-    rows += index.bank.senses(words + synonyms, found, parts="context")
-    rows += index.bank.senses((t for t in stands_for if len(t) == 1), found)
+    rows += index.bank.senses.lookup(words + synonyms, found, parts="context")
+    rows += index.bank.senses.lookup((t for t in stands_for if len(t) == 1), found)
     by_phrase: dict[int, list[tuple]] = defaultdict(list)
     for row in rows:
         by_phrase[row[1]].append(row)
