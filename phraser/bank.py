@@ -316,7 +316,7 @@ def write(
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
-    later = side = None
+    later = side = index = None
     try:
         import sqlite_utils
 
@@ -332,8 +332,26 @@ def write(
 
         readings = sound.char_readings()
         later = _Later([st.text for st in result.phrases], readings)
-        side_file = path.with_name(f".{path.name}.senses.{os.getpid()}.tmp")
-        side = _SideTable(db, side_file, senses, len(result.phrases))
+        big = len(result.phrases) >= BACKGROUND_WORK
+        schema = {t: _table_sql(db, t) for t in ("senses", "sense_pack")}
+        side = _SideFile(
+            path.with_name(f".{path.name}.senses.{os.getpid()}.tmp"),
+            _write_senses,
+            (schema, senses),
+            tuple(schema),
+            big,
+        )
+        with db.conn:
+            sentences = _fill_examples(db, result)
+        # Indexed from here on, while the rest is written.
+        index = _SideFile(
+            path.with_name(f".{path.name}.fts.{os.getpid()}.tmp"),
+            _index_sentences,
+            (sentences if big else [],),
+            FTS_TABLES,
+            big,
+        )
+        del sentences
         with db.conn:
             _fill(db, result, spool, params, seconds, readings)
             _bulk(db, "thesaurus", thesaurus)
@@ -346,7 +364,7 @@ def write(
             _write_phrases(db, result, pinyin)
             set_ranks(db.conn)
         side.write(db)
-        db["sentences"].enable_fts(["text"], tokenize="trigram")
+        index.write(db)
         db.execute("ANALYZE")
         db.conn.commit()
         db.close()
@@ -354,8 +372,9 @@ def write(
     finally:
         if later is not None:
             later.close()
-        if side is not None:
-            side.close()
+        for job in (side, index):
+            if job is not None:
+                job.close()
         tmp.unlink(missing_ok=True)
 
 
@@ -452,10 +471,19 @@ def _fill(
                 "score": round(p.score, 5),
                 "pmi": round(p.pmi, 4),
             }
-            for i, p in enumerate((p for p in result.pairs if p.a in ids and p.b in ids), start=1)
+            for i, p in enumerate(_companions(result, ids), start=1)
         ),
     )
 
+
+def _companions(result: MineResult, ids: dict[str, int]) -> Iterator:
+    """The pairs a bank keeps (both phrases in it), in id order from 1."""
+    return (p for p in result.pairs if p.a in ids and p.b in ids)
+
+
+def _fill_examples(db, result: MineResult) -> list[tuple[int, str]]:
+    """Every entry's examples, each sentence stored once: the (id, sentence) rows."""
+    ids = {st.text: i for i, st in enumerate(result.phrases, start=1)}
     sentences: dict[str, int] = {}
 
     def examples() -> Iterator[dict]:
@@ -467,9 +495,7 @@ def _fill(
             ),
             *(
                 _example_rows("pair", i, p.examples, p.a)
-                for i, p in enumerate(
-                    (p for p in result.pairs if p.a in ids and p.b in ids), start=1
-                )
+                for i, p in enumerate(_companions(result, ids), start=1)
             ),
         )
         for row in rows:
@@ -477,7 +503,13 @@ def _fill(
             yield row
 
     _bulk(db, "examples", examples())
-    _bulk(db, "sentences", ({"id": i, "text": t} for t, i in sentences.items()))
+    rows = [(i, t) for t, i in sentences.items()]
+    db.conn.executemany("insert into sentences (id, text) values (?, ?)", rows)
+    return rows
+
+
+def _table_sql(db, table: str) -> str:
+    return db.execute("select sql from sqlite_master where name = ?", [table]).fetchone()[0]
 
 
 def _sounds_and_shapes(texts: list[str], readings: dict[str, str]):
@@ -511,36 +543,40 @@ class _Later:
             self.job.close()
 
 
-class _SideTable:
-    """The sense rows and their pack (see `senses`) made and written by a second process
-    into a file beside the bank while this one writes the others, then copied in by
-    SQLite: they are ≈ 15 s of Python on a large bank. Small builds write them here.
-    `close` stops the process and removes its file if the build fails first."""
+class _SideFile:
+    """Tables made by a second process in a file beside the bank while this one writes
+    the others, then copied in by SQLite (`ATTACH … INSERT … SELECT`, ≈ 0.1 s where the
+    work took 10–15 s on a large bank). `work(db, *args)` fills a database: the side file
+    on large banks, the bank itself on small ones (a second interpreter costs more than
+    it saves there). `tables` are what it makes that the bank takes; a virtual table is
+    created in the bank from the side's definition and its shadow tables copied after
+    it. `close` stops the process and removes its file if the build fails first."""
 
-    TABLES = ("senses", "sense_pack")
-
-    def __init__(self, db, path: Path, rows: Callable[[], Iterable[dict]], size: int):
-        self.rows, self.job, self.path = rows, None, path
-        if size >= BACKGROUND_WORK:
-            marks = ", ".join("?" * len(self.TABLES))
-            sql = f"select sql from sqlite_master where name in ({marks})"
-            schema = [s for (s,) in db.execute(sql, self.TABLES)]
+    def __init__(self, path: Path, work: Callable, args: tuple, tables: tuple, background: bool):
+        self.path, self.work, self.args, self.tables, self.job = path, work, args, tables, None
+        if background:
             self.path.unlink(missing_ok=True)
             from .offload import Offload
 
-            self.job = Offload(_write_side, self.path, schema, rows)
+            self.job = Offload(_write_side, self.path, work, *args)
 
     def write(self, db) -> None:
-        """Put the rows in the bank (outside a transaction: SQLite attaches only then)."""
+        """Put the tables in the bank (outside a transaction: SQLite attaches only then)."""
         if self.job is None:
             with db.conn:
-                _write_senses(db, self.rows())
+                self.work(db, *self.args)
             return
         self.job.get()
         self.job = None
         db.execute("ATTACH DATABASE ? AS side", [str(self.path)])
+        made = dict(db.execute("select name, sql from side.sqlite_master where type = 'table'"))
         with db.conn:
-            for table in self.TABLES:
+            for table in self.tables:
+                if not db[table].exists():
+                    db.execute(made[table])
+                if made[table].startswith("CREATE VIRTUAL"):
+                    continue  # its shadow tables follow it in `tables`
+                db.execute(f'DELETE FROM main."{table}"')
                 db.execute(f'INSERT INTO main."{table}" SELECT * FROM side."{table}"')
         db.execute("DETACH DATABASE side")
         self.close()
@@ -551,23 +587,42 @@ class _SideTable:
         self.path.unlink(missing_ok=True)
 
 
-def _write_senses(db, rows: Iterable[dict]) -> None:
-    from .senses import write_senses
-
-    write_senses(db.conn, rows)
-
-
-def _write_side(path: Path, schema: list[str], rows: Callable[[], Iterable[dict]]) -> None:
+def _write_side(path: Path, work: Callable, *args) -> None:
     import sqlite_utils
 
     db = sqlite_utils.Database(path)
     db.execute("PRAGMA journal_mode = OFF")
     db.execute("PRAGMA synchronous = OFF")
-    for sql in schema:
-        db.execute(sql)
     with db.conn:
-        _write_senses(db, rows())
+        work(db, *args)
     db.close()
+
+
+def _write_senses(db, schema: dict[str, str], rows: Callable[[], Iterable[dict]]) -> None:
+    """The sense rows and their pack (see `senses`): ≈ 15 s of Python on a large bank.
+    `schema` has the bank's definitions of their tables, for a side file."""
+    from .senses import write_senses
+
+    for table, sql in schema.items():
+        if not db[table].exists():
+            db.execute(sql)
+    write_senses(db.conn, rows())
+
+
+#: The full-text index's shadow tables (FTS5), copied from a side file after the table.
+FTS_TABLES = (
+    "sentences_fts",
+    *(f"sentences_fts_{t}" for t in ("data", "idx", "docsize", "config")),
+)
+
+
+def _index_sentences(db, sentences: list[tuple[int, str]]) -> None:
+    """The trigram index over the example sentences: ≈ 12 s on a large bank. A side file
+    gets its own copy of the sentences to index (the same ids)."""
+    if not db["sentences"].exists():
+        db["sentences"].create({"id": int, "text": str}, pk="id")
+        db.conn.executemany("insert into sentences (id, text) values (?, ?)", sentences)
+    db["sentences"].enable_fts(["text"], tokenize="trigram")
 
 
 def _write_chars(db, readings: dict[str, str], alike: dict[str, str]) -> None:

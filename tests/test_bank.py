@@ -356,7 +356,7 @@ def test_a_query_loads_none_of_the_build_side(small_bank):
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
-def test_senses_written_by_a_second_process_equal_inline(
+def test_tables_written_by_second_processes_equal_inline(
     monkeypatch, small_corpus, small_bank, tmp_path
 ):
     from phraser import bank as bankmod
@@ -371,6 +371,13 @@ def test_senses_written_by_a_second_process_equal_inline(
         assert inline and b.execute(query).fetchall() == inline
         pack = "select name, data from sense_pack order by name"
         assert a.execute(pack).fetchall() == b.execute(pack).fetchall()
+        # The full-text index, built in a side file and copied in, is the one built here.
+        for table in ("sentences", *bankmod.FTS_TABLES[1:]):
+            rows = f"select * from {table} order by 1"
+            assert a.execute(rows).fetchall() == b.execute(rows).fetchall(), table
+        assert b.execute("insert into sentences_fts(sentences_fts) values('integrity-check')")
+        search = "select rowid from sentences_fts where sentences_fts match '狠抓落实'"
+        assert b.execute(search).fetchall() == a.execute(search).fetchall() != []
 
 
 def test_the_sense_pack_answers_as_the_table_does(small_bank, bundled_bank):
