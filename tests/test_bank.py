@@ -310,7 +310,11 @@ def test_bank_missing_a_table_says_rebuild(bank_copy, runner):
 def test_stale_temp_files_of_other_programs_are_kept(tmp_path, small_corpus):
     """A rebuild removes its own dead temp files, never another program's."""
     db = tmp_path / "bank.sqlite"
-    dead = [".bank.sqlite.999999.tmp", ".bank.sqlite.senses.999999.tmp"]
+    dead = [
+        ".bank.sqlite.999999.tmp",
+        ".bank.sqlite.senses.999999.tmp",
+        ".bank.sqlite.fts.999999.tmp",
+    ]
     other = ".cache.999999.tmp"
     for name in [*dead, other]:
         (tmp_path / name).write_text("x")
