@@ -21,8 +21,9 @@ import logging
 import math
 import multiprocessing
 import tempfile
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,6 +98,32 @@ class Examples:
         return Example(doc, line, col, self._sentences.setdefault(sentence, sentence))
 
 
+class DocCounts(Sequence):
+    """(document index, occurrences) of one phrase in each document it is in, packed in
+    one array: on a 100M-character corpus of 52 documents the candidates' pairs were
+    ≈ 11 million tuples in lists (≈ 70 bytes each, against 16 here)."""
+
+    __slots__ = ("flat",)
+
+    def __init__(self, flat: array):
+        self.flat = flat  # document, occurrences, document, occurrences, …
+
+    def __len__(self) -> int:
+        return len(self.flat) // 2
+
+    def __getitem__(self, i):
+        return list(self)[i]  # rarely asked: the bank iterates
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return zip(self.flat[::2], self.flat[1::2], strict=True)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"DocCounts({list(self)!r})"
+
+
 @dataclass
 class PhraseStat:
     text: str
@@ -106,7 +133,7 @@ class PhraseStat:
     right_entropy: float
     doc_count: int = 0
     #: (document index, occurrences) for each document the phrase occurs in.
-    in_docs: list[tuple[int, int]] = field(default_factory=list)
+    in_docs: Sequence[tuple[int, int]] = field(default_factory=list)
     block_count: int = 0
     dispersion: float = 0.0
     aligned: float = 0.0
@@ -319,7 +346,7 @@ class PhraseCounts:
         self.lens = np.array([len(t) for t in texts], dtype=np.int64)
         self.aligned = np.zeros(len(texts), dtype=np.int64)
         self.blocks = np.zeros(len(texts), dtype=np.int64)
-        self.in_docs: list[list[tuple[int, int]]] = [[] for _ in texts]
+        self.in_docs = [array("q") for _ in texts]  # see `DocCounts`
         self.examples: list[list[Example]] = [[] for _ in texts]
         self.cap = cap
 
@@ -342,7 +369,7 @@ class PhraseCounts:
         self.aligned += aligned
         self.blocks += blocks
         for c, d, k in zip(cids.tolist(), docs.tolist(), sizes.tolist(), strict=True):
-            self.in_docs[c].append((d, k))
+            self.in_docs[c].extend((d, k))
         for c, place in zip(shown.tolist(), places, strict=True):
             if len(self.examples[c]) < self.cap:
                 self.examples[c].append(self.example(place))
@@ -1062,7 +1089,7 @@ class Miner:
         for k, g in enumerate(texts):
             st = cands[g]
             st.block_count = int(phrases.blocks[k])
-            st.in_docs = phrases.in_docs[k]
+            st.in_docs = DocCounts(phrases.in_docs[k])
             st.doc_count = len(st.in_docs)
             st.aligned = int(phrases.aligned[k]) / st.count if st.count else 0.0
             st.examples = (st.examples + phrases.examples[k])[: self.p.examples]

@@ -286,3 +286,18 @@ def test_pairs_within_groups_come_out_alike_chunk_by_chunk(monkeypatch, chunk):
     ):
         assert np.array_equal(got, want)
     assert [len(x) for x in next(minemod._within_groups_chunked(labels[:0]))] == [0, 0]
+
+
+def test_doc_counts_read_as_the_list_of_pairs_they_pack():
+    """A phrase's documents are packed in one array; everything that reads them (the
+    bank's entry_documents, document counts, equality across worker counts) sees pairs."""
+    import pickle
+    from array import array
+
+    from phraser.mine import DocCounts
+
+    pairs = [(0, 3), (4, 1), (9, 300)]
+    packed = DocCounts(array("q", [n for pair in pairs for n in pair]))
+    assert list(packed) == pairs and len(packed) == 3 and packed[-1] == (9, 300)
+    assert packed == pairs and packed != pairs[:2]
+    assert pickle.loads(pickle.dumps(packed)) == packed
