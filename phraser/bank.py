@@ -869,6 +869,10 @@ class Bank:
         held[ids] = True
         hit = np.flatnonzero(held)[::-1]  # descending ids: a stable sort breaks ties that way
         scores = dots[hit]
+        if len(scores) > limit:  # only those tied with the limit-th best or above get sorted
+            floor = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+            top = np.flatnonzero(scores >= floor)
+            hit, scores = hit[top], scores[top]
         best = np.argsort(-scores, kind="stable")[:limit]
         return list(zip(hit[best].tolist(), scores[best].tolist(), strict=True))
 

@@ -10,7 +10,7 @@ runs again whenever the table changes, so the two never disagree.
 
 from __future__ import annotations
 
-import bisect
+import functools
 import sqlite3
 from collections.abc import Iterable
 
@@ -103,11 +103,11 @@ class SensePack:
         flags[ids[(ids >= 0) & (ids <= self.top_id)]] = True
         return flags
 
-    def _rank(self, term: str) -> int | None:
-        """The term's number: the terms are in the table's (code point) order, and a binary
-        search costs less than a fresh process building a dict of them all (10 ms)."""
-        at = bisect.bisect_left(self.terms, term)
-        return at if at < len(self.terms) and self.terms[at] == term else None
+    @functools.cached_property
+    def _rank(self) -> dict[str, int]:
+        """Each term's number (its place in the table's order): 5 ms to make, where a
+        binary search per term was 0.1 ms of every query."""
+        return dict(zip(self.terms, range(len(self.terms)), strict=True))
 
     def lookup(
         self,
@@ -122,7 +122,8 @@ class SensePack:
         rows where the term stands for a morpheme as its synonym, else the others; `parts`
         "all", "explained" (whole phrase and morphemes: no context words) or "context"
         (only those)."""
-        ranks = sorted({r for r in map(self._rank, terms) if r is not None})
+        rank = self._rank
+        ranks = sorted({rank[t] for t in terms if t in rank})
         if not ranks:
             return []
         first, last = _RUNS[(synonym, parts)]
