@@ -51,23 +51,27 @@ def write_pack(conn: sqlite3.Connection, rows: list[tuple] | None = None) -> Non
     if rows is None:
         sql = f"select {', '.join(ORDER)} from senses order by {', '.join(ORDER[:4])}"
         rows = conn.execute(sql).fetchall()
-    columns = {name: [r[i] for r in rows] for i, name in enumerate(ORDER)}  # not zip(*rows): 1 s
-    term = np.array(columns["term"], dtype=object)
+    def column(name: str, dtype) -> np.ndarray:  # straight from the rows: no list per column
+        i = ORDER.index(name)
+        return np.fromiter((r[i] for r in rows), dtype=dtype, count=len(rows))
+
+    term = column("term", object)
     new = np.ones(len(term), dtype=bool)
     new[1:] = term[1:] != term[:-1]
     terms = term[new].tolist()
+    del term
     owner = np.cumsum(new) - 1  # each row's term number
-    arrays = {name: np.array(columns[name], dtype=t) for name, t in _COLUMNS.items()}
+    arrays = {name: column(name, t) for name, t in _COLUMNS.items()}
     # A term's rows fall in four runs in the table's order (context words, then the rest;
     # first as itself, then as a synonym): the run edges are where keys term·4 + run and
     # term·4 + edge meet.
-    run = np.array(columns["synonym"], dtype=np.int64) * 2 + (arrays["part"] != CONTEXT)
+    run = column("synonym", np.int64) * 2 + (arrays["part"] != CONTEXT)
     key = owner * 4 + run
     edges = np.arange(len(terms))[:, None] * 4 + np.arange(5)[None, :]
     bounds = np.searchsorted(key, edges.ravel()).reshape(-1, 5).astype(np.int32)
-    idf = np.array(columns["idf"], dtype=np.float64)[bounds[:, 0]]  # one idf per term
+    idf = column("idf", np.float64)[bounds[:, 0]]  # one idf per term
     # A handful of distinct weights: a byte each, where the floats were half the pack.
-    weights, weight = np.unique(np.array(columns["weight"], dtype=np.float64), return_inverse=True)
+    weights, weight = np.unique(column("weight", np.float64), return_inverse=True)
     blobs = {
         "terms": "\n".join(terms).encode(),
         "bounds": bounds.tobytes(),
