@@ -333,23 +333,27 @@ def write(
         readings = sound.char_readings()
         later = _Later([st.text for st in result.phrases], readings)
         big = len(result.phrases) >= BACKGROUND_WORK
-        schema = {t: _table_sql(db, t) for t in ("senses", "sense_pack")}
+        senses_tables = ("senses", "sense_pack")
         side = _SideFile(
+            db,
             path.with_name(f".{path.name}.senses.{os.getpid()}.tmp"),
             _write_senses,
-            (schema, senses),
-            tuple(schema),
-            big,
+            (senses,),
+            needs=senses_tables,
+            takes=senses_tables,
+            background=big,
         )
         with db.conn:
             sentences = _fill_examples(db, result)
         # Indexed from here on, while the rest is written.
         index = _SideFile(
+            db,
             path.with_name(f".{path.name}.fts.{os.getpid()}.tmp"),
             _index_sentences,
             (sentences if big else [],),
-            FTS_TABLES,
-            big,
+            needs=("sentences",),
+            takes=FTS_TABLES,
+            background=big,
         )
         del sentences
         with db.conn:
@@ -548,17 +552,29 @@ class _SideFile:
     the others, then copied in by SQLite (`ATTACH … INSERT … SELECT`, ≈ 0.1 s where the
     work took 10–15 s on a large bank). `work(db, *args)` fills a database: the side file
     on large banks, the bank itself on small ones (a second interpreter costs more than
-    it saves there). `tables` are what it makes that the bank takes; a virtual table is
-    created in the bank from the side's definition and its shadow tables copied after
-    it. `close` stops the process and removes its file if the build fails first."""
+    it saves there). The side file starts with the bank's definitions of the tables the
+    work `needs`; the bank `takes` what it makes, a virtual table created from the side's
+    definition and its shadow tables copied after it. `close` stops the process and
+    removes its file if the build fails first."""
 
-    def __init__(self, path: Path, work: Callable, args: tuple, tables: tuple, background: bool):
-        self.path, self.work, self.args, self.tables, self.job = path, work, args, tables, None
+    def __init__(
+        self,
+        db,
+        path: Path,
+        work: Callable,
+        args: tuple,
+        *,
+        needs: tuple[str, ...],
+        takes: tuple[str, ...],
+        background: bool,
+    ):
+        self.path, self.work, self.args, self.takes, self.job = path, work, args, takes, None
         if background:
             self.path.unlink(missing_ok=True)
             from .offload import Offload
 
-            self.job = Offload(_write_side, self.path, work, *args)
+            schema = [_table_sql(db, t) for t in needs]
+            self.job = Offload(_write_side, self.path, schema, work, *args)
 
     def write(self, db) -> None:
         """Put the tables in the bank (outside a transaction: SQLite attaches only then)."""
@@ -571,11 +587,11 @@ class _SideFile:
         db.execute("ATTACH DATABASE ? AS side", [str(self.path)])
         made = dict(db.execute("select name, sql from side.sqlite_master where type = 'table'"))
         with db.conn:
-            for table in self.tables:
+            for table in self.takes:
                 if not db[table].exists():
                     db.execute(made[table])
                 if made[table].startswith("CREATE VIRTUAL"):
-                    continue  # its shadow tables follow it in `tables`
+                    continue  # its shadow tables follow it in `takes`
                 db.execute(f'DELETE FROM main."{table}"')
                 db.execute(f'INSERT INTO main."{table}" SELECT * FROM side."{table}"')
         db.execute("DETACH DATABASE side")
@@ -587,25 +603,23 @@ class _SideFile:
         self.path.unlink(missing_ok=True)
 
 
-def _write_side(path: Path, work: Callable, *args) -> None:
+def _write_side(path: Path, schema: list[str], work: Callable, *args) -> None:
     import sqlite_utils
 
     db = sqlite_utils.Database(path)
     db.execute("PRAGMA journal_mode = OFF")
     db.execute("PRAGMA synchronous = OFF")
+    for sql in schema:
+        db.execute(sql)
     with db.conn:
         work(db, *args)
     db.close()
 
 
-def _write_senses(db, schema: dict[str, str], rows: Callable[[], Iterable[dict]]) -> None:
-    """The sense rows and their pack (see `senses`): ≈ 15 s of Python on a large bank.
-    `schema` has the bank's definitions of their tables, for a side file."""
+def _write_senses(db, rows: Callable[[], Iterable[dict]]) -> None:
+    """The sense rows and their pack (see `senses`): ≈ 15 s of Python on a large bank."""
     from .senses import write_senses
 
-    for table, sql in schema.items():
-        if not db[table].exists():
-            db.execute(sql)
     write_senses(db.conn, rows())
 
 
@@ -617,11 +631,9 @@ FTS_TABLES = (
 
 
 def _index_sentences(db, sentences: list[tuple[int, str]]) -> None:
-    """The trigram index over the example sentences: ≈ 12 s on a large bank. A side file
-    gets its own copy of the sentences to index (the same ids)."""
-    if not db["sentences"].exists():
-        db["sentences"].create({"id": int, "text": str}, pk="id")
-        db.conn.executemany("insert into sentences (id, text) values (?, ?)", sentences)
+    """The trigram index over the example sentences (≈ 12 s on a large bank); a side file
+    is given the sentences to index, with their ids."""
+    db.conn.executemany("insert into sentences (id, text) values (?, ?)", sentences)
     db["sentences"].enable_fts(["text"], tokenize="trigram")
 
 

@@ -51,6 +51,7 @@ def write_pack(conn: sqlite3.Connection, rows: list[tuple] | None = None) -> Non
     if rows is None:
         sql = f"select {', '.join(ORDER)} from senses order by {', '.join(ORDER[:4])}"
         rows = conn.execute(sql).fetchall()
+
     def column(name: str, dtype) -> np.ndarray:  # straight from the rows: no list per column
         i = ORDER.index(name)
         return np.fromiter((r[i] for r in rows), dtype=dtype, count=len(rows))
