@@ -63,7 +63,9 @@ def _open_bank(db_path: Path | None, *, build_if_missing: bool = False):
         raise click.ClickException(f"{exc}{hint}") from None
 
 
-def _run_build(paths: list[Path], path: Path, *, quiet: bool = False, tags=(), workers=1, **params):
+def _run_build(
+    paths: list[Path], path: Path, *, quiet: bool = False, tags=(), workers=None, **params
+):
     from phraser.build import build
     from phraser.mine import MineParams
 
@@ -197,10 +199,9 @@ def cli() -> None:
 @click.option(
     "--workers",
     type=click.IntRange(1),
-    default=1,
-    show_default=True,
-    help="Processes that cut words for the statistics pass. The bank is the same "
-    "whatever the number.",
+    default=None,
+    help="Processes for the statistics pass (default: this machine's cores, at most 4). "
+    "The bank is the same whatever the number.",
 )
 @JSON_OPTION
 def build(

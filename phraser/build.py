@@ -19,7 +19,7 @@ from . import text as textmod
 from .corpus import DocInfo, Spool, bundled_corpus, spool
 from .curation import Curation, CurationError
 from .lexicon import gloss_rows, meaning_rows, sense_rows, thesaurus_rows
-from .mine import MineParams, Progress, mine, segment
+from .mine import MineParams, Progress, default_workers, mine, segment
 from .offload import OffloadError
 
 #: Sense bags go to the best-scored phrases only, which bounds the table on big corpora.
@@ -38,9 +38,10 @@ def build(
     tags: Iterable[str] = (),
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
-    workers: int = 1,
+    workers: int | None = None,
 ) -> bank.BuildSummary:
-    """Mine `paths` (default: the bundled corpus) into a new bank at `db_path`.
+    """Mine `paths` (default: the bundled corpus) into a new bank at `db_path`, with
+    `workers` processes (default: this machine's cores, see `default_workers`).
 
     The bank's curation (its sidecar file) is re-applied, here as after `add` and
     `remove`: added phrases are mined whatever their statistics, and pins, bans and notes
@@ -136,7 +137,7 @@ def _run(
     prior: tuple,
     progress: Progress | None,
     warn: Callable[[str], None] | None,
-    workers: int = 1,
+    workers: int | None = None,
 ) -> bank.BuildSummary:
     try:
         curation = Curation.load(db_path)
@@ -157,6 +158,7 @@ def _run(
             raise BuildError(f"no readable documents (.txt, .md, .html, .docx) in {where}")
         if not any(textmod.HAN_CHAR.search(text) for _info, text in sp.texts()):
             raise BuildError(f"no Chinese text in {where}")
+        workers = workers or default_workers()
         return _mine_and_write(sp, db_path, params, start, progress, curation, workers)
 
 

@@ -20,6 +20,7 @@ import itertools
 import logging
 import math
 import multiprocessing
+import os
 import tempfile
 from array import array
 from collections import Counter, defaultdict
@@ -333,6 +334,23 @@ MAX_FILLERS = 200
 #: Documents are scanned in runs of about this many characters: a scan's arrays take
 #: ≈ 60 bytes a character, so memory stays bounded whatever the size of the corpus.
 SCAN_CHARS = 4_000_000
+#: With several workers runs are cut smaller, about a corpus share each, so the last runs
+#: do not leave a core idle; not below this, where a run's fixed costs would show.
+MIN_RUN_CHARS = 1_000_000
+#: A single run's words are cut by several processes only from this size: below it the
+#: forks cost more than they save.
+PARALLEL_CUT_CHARS = 1_000_000
+#: Processes a build uses at most unless told: each holds a run's arrays.
+MAX_WORKERS = 4
+
+
+def default_workers() -> int:
+    """The cores this process may use, at most `MAX_WORKERS`."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_WORKERS, cores))
 
 
 class PhraseCounts:
@@ -773,12 +791,17 @@ class Miner:
             self.progress(stage, done, total)
 
     def _runs(self) -> list[tuple[list[int], int]]:
-        """The corpus as runs of whole documents, `SCAN_CHARS` at most unless one document
-        is longer: (their indexes in the spool, the run's offset in the whole corpus)."""
+        """The corpus as runs of whole documents, `SCAN_CHARS` at most (less for several
+        workers) unless one document is longer: (their indexes in the spool, the run's
+        offset in the whole corpus)."""
         runs: list[tuple[list[int], int]] = []
         size = offset = 0
+        limit = SCAN_CHARS
+        if self.workers > 1:
+            share = -(-self.spool.chars // (2 * self.workers))
+            limit = min(SCAN_CHARS, max(MIN_RUN_CHARS, share))
         for k, info in enumerate(self.spool.docs):
-            if not runs or size + info.chars > SCAN_CHARS:
+            if not runs or size + info.chars > limit:
                 runs.append(([], offset))
                 size = 0
             runs[-1][0].append(k)
@@ -807,7 +830,7 @@ class Miner:
         )
         scan = Scan(bodies, layout, block_chars, offset)
         if cut:
-            scan.cut(cut)
+            scan.cut(cut if scan.n >= PARALLEL_CUT_CHARS else 1)
         return scan
 
     def _scans(self, stage: str) -> Iterator[Scan]:
@@ -1331,5 +1354,5 @@ def mine(
 ) -> MineResult:
     """Mine a spooled corpus; see the module docstring for the passes. `extra` phrases
     (added by the user) are kept whatever their statistics. `workers` processes share
-    the stats pass's word cutting; the result does not depend on their number."""
+    the stats pass's runs; the result does not depend on their number."""
     return Miner(spool, params or MineParams(), progress, extra, workers).run()

@@ -163,8 +163,14 @@ def test_cli_add_and_remove(tmp_path, halves, runner):
     assert again.exit_code == 1 and "no such document" in again.output
 
 
-def test_worker_count_does_not_change_the_bank(tmp_path, halves):
+def test_worker_count_does_not_change_the_bank(tmp_path, halves, monkeypatch):
     """The stats pass split across processes merges to exactly what one pass counts."""
+    import phraser.mine
+
+    # Small corpora stay in one process; these make the test corpus take the parallel
+    # paths a large one takes (runs of about a share each, words cut by two processes).
+    monkeypatch.setattr(phraser.mine, "MIN_RUN_CHARS", 1)
+    monkeypatch.setattr(phraser.mine, "PARALLEL_CUT_CHARS", 1)
     first, second = halves
     one, two = tmp_path / "one.sqlite", tmp_path / "two.sqlite"
     build([first, second], one, workers=1)

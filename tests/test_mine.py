@@ -250,6 +250,29 @@ def test_scanning_in_runs_changes_nothing(tmp_path, monkeypatch):
     assert _entries(shared) == _entries(whole)
 
 
+def test_several_workers_get_runs_of_about_a_share(tmp_path, monkeypatch):
+    """One worker scans runs of up to SCAN_CHARS; several get runs of about a quarter
+    share each, so the last runs do not leave a core idle, in corpus order."""
+    import phraser.mine
+
+    monkeypatch.setattr(phraser.mine, "MIN_RUN_CHARS", 1)
+    for i in range(8):
+        (tmp_path / f"{i}.txt").write_text(CORPUS["a.txt"] + "通知" * i, encoding="utf-8")
+    with spool([tmp_path]) as sp:
+        assert len(Miner(sp, MineParams(), workers=1)._runs()) == 1
+        runs = Miner(sp, MineParams(), workers=2)._runs()
+        assert len(runs) >= 4
+        assert [k for ks, _offset in runs for k in ks] == list(range(8))
+        offsets = [offset for _ks, offset in runs]
+        assert offsets == sorted(offsets) and offsets[0] == 0
+
+
+def test_default_workers_are_the_cores_within_bounds():
+    from phraser.mine import MAX_WORKERS, default_workers
+
+    assert 1 <= default_workers() <= MAX_WORKERS
+
+
 def test_pairs_within_groups():
     import numpy as np
 
