@@ -306,10 +306,13 @@ def write(
     meanings: Iterable[dict] = (),
     meaning_idf: Iterable[dict] = (),
     curation: Iterable[dict] = (),
+    sounds: Sounds | None = None,
 ) -> None:
     """Write a mined result as a bank at `path`, atomically (temp file + rename).
 
     `senses` makes the sense rows: it may run in a second process, so it must pickle.
+    `sounds`, when given, was started on the result's phrases before mining ended (it
+    is closed here either way).
 
     `curation` rows (the user's pins, bans, notes and added phrases, kept in a sidecar
     file) are copied in before the rename, so a new bank never appears without them."""
@@ -328,10 +331,8 @@ def write(
         db.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KB}")
         db.execute("PRAGMA temp_store = MEMORY")
         _create_schema(db)
-        from . import sound
-
-        readings = sound.char_readings()
-        later = _Later([st.text for st in result.phrases], readings)
+        later = sounds or Sounds([st.text for st in result.phrases])
+        readings = later.readings
         big = len(result.phrases) >= BACKGROUND_WORK
         senses_tables = ("senses", "sense_pack")
         side = _SideFile(
@@ -523,18 +524,21 @@ def _sounds_and_shapes(texts: list[str], readings: dict[str, str]):
     return sound.phrase_pinyin(texts, readings), alike
 
 
-class _Later:
+class Sounds:
     """The phrases' pinyin and their characters' look-alikes, collected later: pypinyin
-    takes ≈ 0.1 ms a phrase and the look-alike table ≈ 10 s on a large bank, so there they
-    are worked out in a second process while this one writes the other tables; `close`
-    stops that process if the build fails before collecting it."""
+    takes ≈ 0.05 ms a phrase (12 s on a large bank), so there they are worked out in a
+    second process, started as soon as the miner knows its phrases (while it still
+    collects examples) and collected when the bank writes them; `close` stops that
+    process if the build fails before collecting it."""
 
-    def __init__(self, texts: list[str], readings: dict[str, str]):
-        self.texts, self.readings, self.job = texts, readings, None
+    def __init__(self, texts: list[str]):
+        from . import sound
+
+        self.texts, self.readings, self.job = texts, sound.char_readings(), None
         if len(texts) >= BACKGROUND_WORK:
             from .offload import Offload
 
-            self.job = Offload(_sounds_and_shapes, texts, readings)
+            self.job = Offload(_sounds_and_shapes, texts, self.readings)
 
     def get(self) -> tuple[dict[str, str], dict[str, str]]:
         if self.job is None:

@@ -171,36 +171,49 @@ def _mine_and_write(
     curation: Curation,
     workers: int,
 ) -> bank.BuildSummary:
-    result = mine(sp, params, progress, extra=curation.added(), workers=workers)
-    senses = functools.partial(  # made in a second process on a large bank
-        sense_rows,
-        [
-            (i, st.text, st.words, [e.sentence for e in st.examples])
-            for i, st in enumerate(result.phrases[:MAX_SENSE_PHRASES], start=1)
-        ],
-        tokenize=segment,
-    )
-    seconds = time.perf_counter() - start
-    glosses = gloss_rows((i, st.text) for i, st in enumerate(result.phrases, start=1))
-    meanings, meaning_idf = meaning_rows(
-        (i, st.text) for i, st in enumerate(result.phrases, start=1)
-    )
+    sounds: list[bank.Sounds] = []  # pinyin worked out from when the phrases are known
     try:
-        bank.write(
-            db_path,
-            result,
+        result = mine(
             sp,
             params,
-            seconds=seconds,
-            senses=senses,
-            thesaurus=thesaurus_rows(),
-            glosses=glosses,
-            meanings=meanings,
-            meaning_idf=meaning_idf,
-            curation=curation.rows(),
+            progress,
+            extra=curation.added(),
+            workers=workers,
+            on_phrases=lambda texts: sounds.append(bank.Sounds(texts)),
         )
-    except OffloadError as exc:
-        raise BuildError(f"{exc}; the previous bank is left as it was") from None
+        senses = functools.partial(  # made in a second process on a large bank
+            sense_rows,
+            [
+                (i, st.text, st.words, [e.sentence for e in st.examples])
+                for i, st in enumerate(result.phrases[:MAX_SENSE_PHRASES], start=1)
+            ],
+            tokenize=segment,
+        )
+        seconds = time.perf_counter() - start
+        glosses = gloss_rows((i, st.text) for i, st in enumerate(result.phrases, start=1))
+        meanings, meaning_idf = meaning_rows(
+            (i, st.text) for i, st in enumerate(result.phrases, start=1)
+        )
+        try:
+            bank.write(
+                db_path,
+                result,
+                sp,
+                params,
+                seconds=seconds,
+                senses=senses,
+                thesaurus=thesaurus_rows(),
+                glosses=glosses,
+                meanings=meanings,
+                meaning_idf=meaning_idf,
+                curation=curation.rows(),
+                sounds=sounds[0] if sounds else None,
+            )
+        except OffloadError as exc:
+            raise BuildError(f"{exc}; the previous bank is left as it was") from None
+    finally:
+        for job in sounds:
+            job.close()
     return bank.BuildSummary(
         documents=len(sp.docs),
         characters=sp.chars,

@@ -1288,7 +1288,9 @@ class Miner:
 
     # -- the whole thing ---------------------------------------------------------------
 
-    def run(self) -> MineResult:
+    def run(self, on_phrases: Callable[[list[str]], None] | None = None) -> MineResult:
+        """All the passes. `on_phrases` is told the phrases' texts as soon as they are
+        known, before the examples pass: work on them can start while it runs."""
         self.count_levels()
         cands = self.candidates()
         self.add_extra(cands)
@@ -1300,6 +1302,8 @@ class Miner:
         templates = self.select_templates(template_counts)
         del template_counts
         pairs, added = self.companions(cands)
+        if on_phrases is not None:
+            on_phrases([*cands, *added])
         self.collect_examples(added, pairs)
         cands.update(added)
         for st in cands.values():
@@ -1351,8 +1355,10 @@ def mine(
     progress: Progress | None = None,
     extra: Iterable[str] = (),
     workers: int = 1,
+    on_phrases: Callable[[list[str]], None] | None = None,
 ) -> MineResult:
     """Mine a spooled corpus; see the module docstring for the passes. `extra` phrases
     (added by the user) are kept whatever their statistics. `workers` processes share
-    the stats pass's runs; the result does not depend on their number."""
-    return Miner(spool, params or MineParams(), progress, extra, workers).run()
+    the stats pass's runs; the result does not depend on their number. `on_phrases`: see
+    `Miner.run`."""
+    return Miner(spool, params or MineParams(), progress, extra, workers).run(on_phrases)

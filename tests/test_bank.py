@@ -330,13 +330,13 @@ def test_pinyin_and_look_alikes_from_a_second_process_equal_inline(monkeypatch):
     texts = ["高度重视", "重新开始", "狠抓落实", "长治久安"]
     readings = sound.char_readings()
     monkeypatch.setattr(bankmod, "BACKGROUND_WORK", 1)
-    later = bankmod._Later(texts, readings)
+    later = bankmod.Sounds(texts)
     assert later.job is not None  # it did go to a second process
     pinyin, alike = later.get()
     assert pinyin == sound.phrase_pinyin(texts, readings)
     assert alike == shape.look_alikes(set("".join(texts)))
     later.close()
-    unused = bankmod._Later(texts, readings)
+    unused = bankmod.Sounds(texts)
     unused.close()  # a failed build stops the process without waiting for it
 
 

@@ -250,6 +250,19 @@ def test_scanning_in_runs_changes_nothing(tmp_path, monkeypatch):
     assert _entries(shared) == _entries(whole)
 
 
+def test_the_phrases_are_told_before_the_examples_pass(tmp_path):
+    """A build starts the phrases' pinyin while the miner still collects examples: what it
+    is told must be exactly the phrases mined."""
+    for name, body in CORPUS.items():
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    told: list[list[str]] = []
+    with spool([tmp_path]) as sp:
+        result = mine(sp, MineParams(), on_phrases=told.append)
+    assert len(told) == 1
+    assert sorted(told[0]) == sorted(st.text for st in result.phrases)
+    assert any(st.source == "list" for st in result.phrases)  # added after the stats pass
+
+
 def test_several_workers_get_runs_of_about_a_share(tmp_path, monkeypatch):
     """One worker scans runs of up to SCAN_CHARS; several get runs of about a quarter
     share each, so the last runs do not leave a core idle, in corpus order."""
