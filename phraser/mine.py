@@ -777,6 +777,8 @@ class Miner:
         self.example = Examples()
         self._tok = None
         self._bases: list[int] | None = None
+        #: Each level's hash index and counts, for `pmis` (kept until the stats pass).
+        self._levels: dict[int, tuple[HashIndex, np.ndarray]] = {}
 
     # -- helpers -----------------------------------------------------------------
 
@@ -907,6 +909,7 @@ class Miner:
                 [chr(c) for c in codes.tolist()],
                 np.arange(len(codes)),
             )
+            self._levels = {1: (prev.index, prev.counts)}
             for n in range(2, p.max_len + 2):
                 if not len(prev.hashes):
                     break
@@ -927,6 +930,7 @@ class Miner:
                 )
                 strings, lex = han.strings(grams["pos"][frequent], n)
                 prev = Level(grams["hash"][frequent], grams["count"][frequent], strings, lex)
+                self._levels[n] = (prev.index, prev.counts)
                 del grams
                 for g, c in zip(strings, prev.counts[lex].tolist(), strict=True):
                     self.counts[g] = c
@@ -976,13 +980,62 @@ class Miner:
             best = min(best, math.log(c * n / (a * b)))
         return best
 
+    def pmis(self, grams: list[str]) -> list[float]:
+        """`pmi` of each of `grams`, the same floats, the counts of their pieces looked up
+        by hash in the levels (a dict lookup of every piece of 650K n-grams, each a new
+        string to hash, was 8 s of a large build). The weakest split has the smallest
+        c·n/(a·b), which numpy divides exactly as Python does while the products stay
+        below 2⁵³ (else `pmi` itself answers); its log is taken once, by `math.log`."""
+        out = [0.0] * len(grams)
+        n = self.han_chars or 1
+        by_len: dict[int, list[int]] = defaultdict(list)
+        for k, g in enumerate(grams):
+            by_len[len(g)].append(k)
+        exact = 2.0**53
+        for size, ks in by_len.items():
+            if size < 2 or any(m not in self._levels for m in range(1, size + 1)):
+                for k in ks:
+                    out[k] = self.pmi(grams[k])
+                continue
+            joined = "".join(grams[k] for k in ks).encode("utf-32-le")
+            codes = np.frombuffer(joined, dtype=np.uint32).reshape(len(ks), size)
+            codes = codes.astype(np.uint64) + np.uint64(1)
+            c = self._count(codes)
+            ratio = np.full(len(ks), np.inf)
+            missing = c == 0
+            for i in range(1, size):
+                a, b = self._count(codes[:, :i]), self._count(codes[:, i:])
+                missing |= (a == 0) | (b == 0)
+                top, bottom = c * n, a * b
+                if (top >= exact).any() or (bottom >= exact).any():
+                    missing[:] = True  # products too big to divide exactly: ask `pmi`
+                    break
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    ratio = np.minimum(ratio, top.astype(np.float64) / bottom.astype(np.float64))
+            for k, r, lost in zip(ks, ratio.tolist(), missing.tolist(), strict=True):
+                out[k] = self.pmi(grams[k]) if lost else math.log(r)
+        return out
+
+    def _count(self, codes: np.ndarray) -> np.ndarray:
+        """The count of each row's n-gram (codes + 1, one column a character), 0 if not
+        frequent, from the level of its length."""
+        h = codes[:, 0].copy()
+        for t in range(1, codes.shape[1]):
+            h *= _B
+            h += codes[:, t]
+        index, counts = self._levels[codes.shape[1]]
+        at = index.find(h)
+        return np.where(at >= 0, counts[at], 0).astype(np.int64)
+
     # -- candidates --------------------------------------------------------------
 
     def candidates(self) -> dict[str, PhraseStat]:
         """N-grams that could be phrases: frequent, cohesive, free at both ends, no fragments."""
         p = self.p
         out = {}
-        for g in self.entropic:  # the others fail the entropy test below (a tenth of counts)
+        pmis = self.pmis(self.entropic)
+        for g, pmi in zip(self.entropic, pmis, strict=True):
+            # (only entropic n-grams: the others fail the entropy test below)
             c = self.counts[g]
             if c < p.min_count:
                 continue
@@ -991,7 +1044,6 @@ class Miner:
             le, ri = self.left.get(g, 0.0), self.right.get(g, 0.0)
             if min(le, ri) < p.min_entropy:
                 continue
-            pmi = self.pmi(g)
             if pmi < p.min_pmi:
                 continue
             out[g] = PhraseStat(g, c, pmi, le, ri)
@@ -1045,7 +1097,7 @@ class Miner:
         """Drop what no later stage reads: entropies, and counts of n-grams longer than
         four characters (later stages measure four-character list items, whose splits are
         shorter). On a large corpus that is two thirds of the miner's dicts."""
-        self.left, self.right, self.entropic = {}, {}, []
+        self.left, self.right, self.entropic, self._levels = {}, {}, [], {}
         self.counts = {g: c for g, c in self.counts.items() if len(g) <= 4}
 
     def template_pieces(self) -> tuple[set[str], set[str]]:

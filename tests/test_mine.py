@@ -170,6 +170,20 @@ def test_levels_equal_the_reference_on_real_text(tmp_path, params):
     assert _levels(m) == (list(counts.items()), list(left.items()), list(right.items()), han_chars)
 
 
+def test_pmis_by_hash_are_the_floats_pmi_gives(tmp_path):
+    """Candidates take their PMI from `pmis` (pieces' counts looked up by hash, one log
+    per n-gram): the very floats `pmi` gives from the count dict, for every n-gram."""
+    files = dict(CORPUS, **{"c.txt": CORPUS["a.txt"][::-1] + CORPUS["b.txt"]})
+    for name, body in files.items():
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    with spool([tmp_path]) as sp:
+        m = Miner(sp, MineParams())
+        m.count_levels()
+    grams = [g for g in m.counts if len(g) >= 2]
+    assert len(grams) > 200 and len({len(g) for g in grams}) >= 6
+    assert m.pmis(grams) == [m.pmi(g) for g in grams]
+
+
 def test_levels_in_chunks_change_nothing(tmp_path, monkeypatch):
     """The Han text is read in chunks of LEVEL_CHARS; n-grams across a chunk's edge, and
     counts merged over many chunks, come out as from one chunk."""
