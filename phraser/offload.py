@@ -10,6 +10,7 @@ pickled back on its stdout.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import subprocess
@@ -85,6 +86,7 @@ def _serve() -> None:
     the job prints goes to stderr, so it cannot spoil the answer)."""
     answer = sys.stdout.buffer
     sys.stdout = sys.stderr
+    gc.disable()  # one job that makes many objects and exits: see build._no_cycle_collection
     fn, args = pickle.load(sys.stdin.buffer)
     pickle.dump(fn(*args), answer, protocol=pickle.HIGHEST_PROTOCOL)
     answer.flush()

@@ -163,6 +163,22 @@ def test_cli_add_and_remove(tmp_path, halves, runner):
     assert again.exit_code == 1 and "no such document" in again.output
 
 
+def test_a_build_leaves_the_cycle_collector_as_it_found_it(tmp_path, halves):
+    """The build turns Python's cycle collector off while it runs (see build.py); a
+    program that calls it gets its collector back as it was, on or off."""
+    import gc
+
+    assert gc.isenabled()
+    build(list(halves), tmp_path / "on.sqlite")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        build(list(halves), tmp_path / "off.sqlite")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_worker_count_does_not_change_the_bank(tmp_path, halves, monkeypatch):
     """The stats pass split across processes merges to exactly what one pass counts."""
     import phraser.mine
