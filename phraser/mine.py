@@ -32,7 +32,17 @@ import numpy as np
 
 from . import text as textmod
 from .corpus import Spool
-from .scan import BASE, Docs, Layout, Needles, Scan, first_per_group, groups
+from .scan import (
+    BASE,
+    Docs,
+    Layout,
+    Needles,
+    Scan,
+    code_rows,
+    first_per_group,
+    groups,
+    row_hashes,
+)
 
 #: Characters a stock phrase does not start with: particles, conjunctions, prepositions
 #: and modal verbs that glue phrases to their context (的工作, 要进一步).
@@ -997,14 +1007,13 @@ class Miner:
                 for k in ks:
                     out[k] = self.pmi(grams[k])
                 continue
-            joined = "".join(grams[k] for k in ks).encode("utf-32-le")
-            codes = np.frombuffer(joined, dtype=np.uint32).reshape(len(ks), size)
-            codes = codes.astype(np.uint64) + np.uint64(1)
-            c = self._count(codes)
+            chars = code_rows((grams[k] for k in ks), size)
+            c = self._count(row_hashes(chars), size)
             ratio = np.full(len(ks), np.inf)
             missing = c == 0
             for i in range(1, size):
-                a, b = self._count(codes[:, :i]), self._count(codes[:, i:])
+                a = self._count(row_hashes(chars[:, :i]), i)
+                b = self._count(row_hashes(chars[:, i:]), size - i)
                 missing |= (a == 0) | (b == 0)
                 top, bottom = c * n, a * b
                 if (top >= exact).any() or (bottom >= exact).any():
@@ -1016,14 +1025,10 @@ class Miner:
                 out[k] = self.pmi(grams[k]) if lost else math.log(r)
         return out
 
-    def _count(self, codes: np.ndarray) -> np.ndarray:
-        """The count of each row's n-gram (codes + 1, one column a character), 0 if not
-        frequent, from the level of its length."""
-        h = codes[:, 0].copy()
-        for t in range(1, codes.shape[1]):
-            h *= _B
-            h += codes[:, t]
-        index, counts = self._levels[codes.shape[1]]
+    def _count(self, h: np.ndarray, size: int) -> np.ndarray:
+        """The count of each `size`-gram hashed in `h` (`row_hashes`: the levels hash
+        alike), 0 if not frequent."""
+        index, counts = self._levels[size]
         at = index.find(h)
         return np.where(at >= 0, counts[at], 0).astype(np.int64)
 

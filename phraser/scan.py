@@ -16,7 +16,7 @@ chance that any window is taken for a string it is not is about 10^-7 per build.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +43,20 @@ def string_hash(s: str) -> int:
     return h
 
 
+def code_rows(strings: Iterable[str], size: int) -> np.ndarray:
+    """Strings of `size` characters as a matrix of code points, a row each."""
+    joined = "".join(strings).encode("utf-32-le")
+    return np.frombuffer(joined, dtype=np.uint32).reshape(-1, size)
+
+
+def row_hashes(chars: np.ndarray) -> np.ndarray:
+    """`string_hash` of each row of code points (a column a character)."""
+    h = np.zeros(len(chars), dtype=np.uint64)
+    for t in range(chars.shape[1]):
+        h = h * np.uint64(BASE) + chars[:, t].astype(np.uint64) + np.uint64(1)
+    return h
+
+
 class Needles:
     """Strings sought, grouped by length, each length's hashes sorted for binary search,
     and a bitmap of their hashes' low bits: one lookup rules out almost every window,
@@ -56,11 +70,7 @@ class Needles:
         self.lengths: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.filter = np.zeros(1 << FILTER_BITS, dtype=bool)
         for k, ids in sorted(by_len.items()):
-            joined = "".join(self.strings[i] for i in ids).encode("utf-32-le")
-            chars = np.frombuffer(joined, dtype=np.uint32).reshape(len(ids), k)
-            h = np.zeros(len(ids), dtype=np.uint64)
-            for t in range(k):
-                h = h * np.uint64(BASE) + chars[:, t].astype(np.uint64) + np.uint64(1)
+            h = row_hashes(code_rows((self.strings[i] for i in ids), k))
             order = np.argsort(h, kind="stable")
             self.lengths[k] = (h[order], np.array(ids, dtype=np.int32)[order])
             self.filter[h & _LOW] = True
