@@ -23,8 +23,9 @@ import multiprocessing
 import os
 import tempfile
 from array import array
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -712,7 +713,24 @@ def _distinct(h: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndar
     return order[starts], count
 
 
-def _extension_part(codes: np.ndarray, start: int, n: int, prev: Level) -> tuple | None:
+def _in_threads(work: Callable, items: Iterable[tuple], threads: int) -> Iterator:
+    """`work(*item)` of each item, in order, `threads` at a time: numpy lets go of the
+    GIL in its loops over big arrays, so threads share the levels' chunks without the
+    copies of forked processes; at most one more item than threads is read ahead."""
+    if threads <= 1:
+        yield from itertools.starmap(work, items)
+        return
+    with ThreadPoolExecutor(threads) as pool:
+        pending: deque = deque()
+        for item in items:
+            pending.append(pool.submit(work, *item))
+            if len(pending) > threads:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _extension_part(start: int, codes: np.ndarray, n: int, prev: Level) -> tuple | None:
     """One chunk's distinct n-grams whose head or tail (n−1)-gram is in `prev`."""
     w = len(codes) - n + 2  # (n−1)-windows inside the chunk
     k = min(LEVEL_CHARS, len(codes) - n + 1)  # n-windows starting in the chunk
@@ -924,8 +942,12 @@ class Miner:
                 if not len(prev.hashes):
                     break
                 tally = Tally()
-                for start, chunk in han.chunks(n - 1):
-                    part = _extension_part(chunk, start, n, prev)
+                parts = _in_threads(
+                    functools.partial(_extension_part, n=n, prev=prev),
+                    han.chunks(n - 1),
+                    self.workers,
+                )
+                for part in parts:
                     if part is not None:
                         tally.add(part)
                 grams = tally.result()
@@ -942,8 +964,7 @@ class Miner:
                 prev = Level(grams["hash"][frequent], grams["count"][frequent], strings, lex)
                 self._levels[n] = (prev.index, prev.counts)
                 del grams
-                for g, c in zip(strings, prev.counts[lex].tolist(), strict=True):
-                    self.counts[g] = c
+                self.counts.update(zip(strings, prev.counts[lex].tolist(), strict=True))
 
     def _keep_entropies(
         self,
@@ -968,12 +989,9 @@ class Miner:
         keep_left = candidate | ((2 <= size <= 6) & (le / norm >= TAIL_ENTROPY))
         keep_right = candidate | ((size <= 2) & (ri / norm >= HEAD_ENTROPY))
         self.entropic += [strings[k] for k in np.flatnonzero(candidate).tolist()]
-        for k in np.nonzero(keep_left | keep_right)[0]:
-            g = strings[k]
-            if keep_left[k]:
-                self.left[g] = float(le[k])
-            if keep_right[k]:
-                self.right[g] = float(ri[k])
+        for kept, values, into in ((keep_left, le, self.left), (keep_right, ri, self.right)):
+            at = np.flatnonzero(kept)
+            into.update(zip([strings[k] for k in at.tolist()], values[at].tolist(), strict=True))
 
     def words(self, text: str) -> tuple[str, ...]:
         return phrase_words(text, self.tok)

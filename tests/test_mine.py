@@ -186,7 +186,7 @@ def test_pmis_by_hash_are_the_floats_pmi_gives(tmp_path):
 
 def test_levels_in_chunks_change_nothing(tmp_path, monkeypatch):
     """The Han text is read in chunks of LEVEL_CHARS; n-grams across a chunk's edge, and
-    counts merged over many chunks, come out as from one chunk."""
+    counts merged over many chunks, by one thread or two, come out as from one chunk."""
     import phraser.mine
 
     files = dict(CORPUS, **{"c.txt": CORPUS["a.txt"][::-1] + CORPUS["b.txt"]})
@@ -197,9 +197,10 @@ def test_levels_in_chunks_change_nothing(tmp_path, monkeypatch):
         whole.count_levels()
         for size in (1, 7, 50):
             monkeypatch.setattr(phraser.mine, "LEVEL_CHARS", size)
-            chunked = Miner(sp, MineParams(max_len=6))
-            chunked.count_levels()
-            assert _levels(chunked) == _levels(whole), size
+            for workers in (1, 2):
+                chunked = Miner(sp, MineParams(max_len=6), workers=workers)
+                chunked.count_levels()
+                assert _levels(chunked) == _levels(whole), (size, workers)
     assert len(whole.counts) > 100 and whole.left and whole.right
 
 
