@@ -306,7 +306,7 @@ def write(
     params: MineParams,
     *,
     seconds: float = 0.0,
-    senses: Callable[[], Iterable[dict]] = tuple,
+    senses: Callable[[], Iterable[tuple]] = tuple,
     thesaurus: Iterable[dict] = (),
     glosses: Iterable[dict] = (),
     meanings: Iterable[dict] = (),
@@ -627,7 +627,7 @@ def _write_side(path: Path, schema: list[str], work: Callable, *args) -> None:
     db.close()
 
 
-def _write_senses(db, rows: Callable[[], Iterable[dict]]) -> None:
+def _write_senses(db, rows: Callable[[], Iterable[tuple]]) -> None:
     """The sense rows and their pack (see `senses`): ≈ 15 s of Python on a large bank."""
     from .senses import write_senses
 

@@ -34,10 +34,10 @@ _COLUMNS = {"phrase_id": np.int32, "part": np.int8, "width": np.int8}
 ORDER = ("term", "synonym", "part", "phrase_id", "weight", "idf", "width")
 
 
-def write_senses(conn: sqlite3.Connection, rows: Iterable[dict]) -> None:
-    """Insert sense rows and write their pack. Sorted first: the clustered table takes
-    rows in its own order faster, and the pack wants them so."""
-    ordered = sorted(tuple(r[c] for c in ORDER) for r in rows)
+def write_senses(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
+    """Insert sense rows (tuples in `ORDER`) and write their pack. Sorted first: the
+    clustered table takes rows in its own order faster, and the pack wants them so."""
+    ordered = sorted(rows)
     conn.executemany(
         f"insert into senses ({', '.join(ORDER)}) values ({', '.join('?' * len(ORDER))})",
         ordered,
@@ -52,9 +52,10 @@ def write_pack(conn: sqlite3.Connection, rows: list[tuple] | None = None) -> Non
         sql = f"select {', '.join(ORDER)} from senses order by {', '.join(ORDER[:4])}"
         rows = conn.execute(sql).fetchall()
 
-    def column(name: str, dtype) -> np.ndarray:  # straight from the rows: no list per column
-        i = ORDER.index(name)
-        return np.fromiter((r[i] for r in rows), dtype=dtype, count=len(rows))
+    by_name = dict(zip(ORDER, zip(*rows, strict=True), strict=True)) if rows else {}
+
+    def column(name: str, dtype) -> np.ndarray:
+        return np.array(by_name.get(name, ()), dtype=dtype)
 
     term = column("term", object)
     new = np.ones(len(term), dtype=bool)
