@@ -388,3 +388,22 @@ def test_the_sense_pack_answers_as_the_table_does(small_bank, bundled_bank):
     """Intent reads the sense rows from their packed copy: the same rows, the same order."""
     assert sense_pack_matches_table(small_bank) > 100
     assert sense_pack_matches_table(bundled_bank) > 10_000
+
+
+def test_phrase_pinyin_spells_as_pypinyin_does():
+    """Each of pypinyin's words is spelled once and remembered: the phrases sharing words
+    (and polyphonic ones, and mixed scripts) must read exactly as pypinyin reads them."""
+    from pypinyin import Style, lazy_pinyin
+
+    from phraser import sound
+
+    texts = [
+        "高度重视", "重视程度", "重新开始", "重新重视", "银行行长", "行长行走", "长江长城",
+        "成长发展", "5G网络建设", "网络建设", "重庆 重庆", "Ａ股上涨", "都市都是", "还要还款",
+    ]  # fmt: skip
+    readings = sound.char_readings()
+    expected = {t: " ".join(lazy_pinyin(t, style=Style.NORMAL, errors="default")) for t in texts}
+    polyphonic = [t for t in texts if any("," in readings.get(c, ",") for c in t)]
+    assert len(polyphonic) >= 10  # most go through pypinyin, not the one-reading shortcut
+    assert sound.phrase_pinyin(texts, readings) == expected
+    assert sound.phrase_pinyin(texts[::-1], readings) == expected
