@@ -192,7 +192,17 @@ class MineResult:
 
 @functools.cache
 def tokenizer():
-    """Our own jieba instance, quiet, loaded once per process on first use (≈1 s)."""
+    """Our own jieba instance, quiet, loaded once per process on first use (≈1 s).
+
+    Loaded in a thread of its own: loading leaves reference cycles of frames (exceptions
+    caught by the import system), and a frame links to its caller's, so loaded from deep
+    in a build they kept that build's whole mining state alive until a cycle collection
+    (4M objects on a large corpus, with the collector off for the build)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(_load_tokenizer).result()
+
+
+def _load_tokenizer():
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
@@ -375,7 +385,7 @@ class PhraseCounts:
         self.lens = np.array([len(t) for t in texts], dtype=np.int64)
         self.aligned = np.zeros(len(texts), dtype=np.int64)
         self.blocks = np.zeros(len(texts), dtype=np.int64)
-        self.in_docs = [array("q") for _ in texts]  # see `DocCounts`
+        self.docs: list[tuple[np.ndarray, ...]] = []  # each run's (phrase, document, count)
         self.examples: list[list[Example]] = [[] for _ in texts]
         self.cap = cap
 
@@ -397,11 +407,25 @@ class PhraseCounts:
         aligned, blocks, (cids, docs, sizes), (shown, places) = part
         self.aligned += aligned
         self.blocks += blocks
-        for c, d, k in zip(cids.tolist(), docs.tolist(), sizes.tolist(), strict=True):
-            self.in_docs[c].extend((d, k))
+        self.docs.append((cids, docs, sizes))
         for c, place in zip(shown.tolist(), places, strict=True):
             if len(self.examples[c]) < self.cap:
                 self.examples[c].append(self.example(place))
+
+    def doc_counts(self) -> list[DocCounts]:
+        """Each phrase's documents and counts, in corpus order, once every run is merged."""
+        if not self.docs:
+            return [DocCounts(array("q")) for _ in self.lens]
+        cids, docs, sizes = (np.concatenate(c) for c in zip(*self.docs, strict=True))
+        order = np.argsort(cids, kind="stable")
+        flat = np.stack([docs[order], sizes[order]], axis=1).astype(np.int64).ravel()
+        ends = 2 * np.cumsum(np.bincount(cids, minlength=len(self.lens)))
+        out = []
+        for lo, hi in zip([0, *ends[:-1].tolist()], ends.tolist(), strict=True):
+            packed = array("q")
+            packed.frombytes(flat[lo:hi].tobytes())
+            out.append(DocCounts(packed))
+        return out
 
 
 class TemplateCounts:
@@ -1184,10 +1208,10 @@ class Miner:
                 for run in runs
             )
             self._merge_runs(parts, runs, phrases, templates, lists)
-        for k, g in enumerate(texts):
+        for k, (g, in_docs) in enumerate(zip(texts, phrases.doc_counts(), strict=True)):
             st = cands[g]
             st.block_count = int(phrases.blocks[k])
-            st.in_docs = DocCounts(phrases.in_docs[k])
+            st.in_docs = in_docs
             st.doc_count = len(st.in_docs)
             st.aligned = int(phrases.aligned[k]) / st.count if st.count else 0.0
             st.examples = (st.examples + phrases.examples[k])[: self.p.examples]
