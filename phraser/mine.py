@@ -1341,9 +1341,8 @@ class Miner:
         kid = {k: i for i, k in enumerate(keys)}
         needles = Needles(keys)
         added_ids = np.array([kid[g] for g in added], dtype=np.int64)
-        pair_keys = np.array([kid[x.a] * len(keys) + kid[x.b] for x in pairs], dtype=np.int64)
-        by_key = np.argsort(pair_keys, kind="stable")
-        sorted_keys = pair_keys[by_key]
+        pair_keys = np.array([kid[x.a] * len(keys) + kid[x.b] for x in pairs], dtype=np.uint64)
+        pair_index = HashIndex(pair_keys)  # pairs are distinct (a, b)
         docs: dict[str, Counter] = defaultdict(Counter)
         for scan in self._scans("collecting examples"):
             pos, ids = scan.find(needles)
@@ -1369,11 +1368,10 @@ class Miner:
             rows, pairs_met = [], []
             for row, partner in _within_groups_chunked(sent[order]):
                 row, partner = order[row], order[partner]
-                combo = ids[row] * len(keys) + ids[partner]
-                at = np.minimum(np.searchsorted(sorted_keys, combo), len(sorted_keys) - 1)
-                hit = sorted_keys[at] == combo
+                at = pair_index.find((ids[row] * len(keys) + ids[partner]).astype(np.uint64))
+                hit = at >= 0
                 rows.append(row[hit])
-                pairs_met.append(by_key[at[hit]])
+                pairs_met.append(at[hit].astype(np.int64))
             row, pair = np.concatenate(rows), np.concatenate(pairs_met)
             ordered = np.argsort(row, kind="stable")
             row, pair = row[ordered], pair[ordered]
