@@ -15,6 +15,7 @@ Scores are explained where they are computed; the README's design section has th
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import logging
@@ -28,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -796,6 +798,36 @@ def _entropy_sums(grams: dict[str, np.ndarray], size: int) -> tuple[np.ndarray, 
 
 #: (miner, candidates, phrase counts, template counts, runs) while forked workers gather.
 _GATHERING: tuple | None = None
+#: What `_in_fork`'s process calls (inherited by fork, not pickled).
+_FORKED: Callable | None = None
+T = TypeVar("T")
+
+
+@contextlib.contextmanager
+def _in_fork(call: Callable[[], T], fork: bool) -> Iterator[Callable[[], T]]:
+    """`call()` in a forked process while the caller goes on: yields a function that waits
+    for its result (pickled back). Only the result is copied; the caller's references to
+    what `call` reads may go at once. Called here and now when not `fork`."""
+    if not fork:
+        result = call()
+        yield lambda: result
+        return
+    global _FORKED
+    _FORKED = call
+    try:
+        pool = multiprocessing.get_context("fork").Pool(1)
+    finally:
+        _FORKED = None
+    del call
+    try:
+        yield pool.apply_async(_call_forked).get
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _call_forked():
+    return _FORKED()
 
 
 def _measure_run(k: int):
@@ -1396,12 +1428,16 @@ class Miner:
         for g in [g for g, st in cands.items() if st.aligned <= 0.5 and st.source != "added"]:
             del cands[g]
         self.score_phrases(cands)
-        templates = self.select_templates(template_counts)
-        del template_counts
-        pairs, added = self.companions(cands)
-        if on_phrases is not None:
-            on_phrases([*cands, *added])
-        self.collect_examples(added, pairs)
+        # The templates are chosen by a forked process while this one finds the pairs and
+        # their examples: neither reads what the other makes.
+        choose = functools.partial(self.select_templates, template_counts)
+        with _in_fork(choose, self.workers > 1) as chosen:
+            del template_counts, choose
+            pairs, added = self.companions(cands)
+            if on_phrases is not None:
+                on_phrases([*cands, *added])
+            self.collect_examples(added, pairs)
+            templates = chosen()
         cands.update(added)
         for st in cands.values():
             st.words = self.words(st.text)

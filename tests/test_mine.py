@@ -380,3 +380,15 @@ def test_nothing_keeps_the_miner_alive_once_it_has_run(tmp_path):
         if enabled:
             gc.enable()
     assert result.phrases
+
+
+def test_a_forked_call_gives_its_result_or_its_error():
+    """The templates are chosen in a forked process while the miner goes on: its result
+    comes back whole, and its failure is raised here, not left hanging."""
+    from phraser.mine import _in_fork
+
+    for fork in (False, True):
+        with _in_fork(lambda: {"chosen": [1, 2, 3]}, fork) as result:
+            assert result() == {"chosen": [1, 2, 3]}
+        with pytest.raises(ZeroDivisionError), _in_fork(lambda: 1 // 0, fork) as result:
+            result()
