@@ -13,6 +13,7 @@ import gc
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
 from pathlib import Path
 
@@ -191,14 +192,20 @@ def _mine_and_write(
 ) -> bank.BuildSummary:
     sounds: list[bank.Sounds] = []  # pinyin worked out from when the phrases are known
     try:
-        result = mine(
-            sp,
-            params,
-            progress,
-            extra=curation.added(),
-            workers=workers,
-            on_phrases=lambda texts: sounds.append(bank.Sounds(texts)),
-        )
+        try:
+            result = mine(
+                sp,
+                params,
+                progress,
+                extra=curation.added(),
+                workers=workers,
+                on_phrases=lambda texts: sounds.append(bank.Sounds(texts)),
+            )
+        except BrokenProcessPool:
+            raise BuildError(
+                "a mining process stopped before it finished (out of memory? try --workers 1);"
+                " the previous bank is left as it was"
+            ) from None
         senses = functools.partial(  # made in a second process on a large bank
             sense_rows,
             [

@@ -15,7 +15,6 @@ Scores are explained where they are computed; the README's design section has th
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import logging
@@ -26,7 +25,7 @@ import tempfile
 from array import array
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -387,7 +386,7 @@ class PhraseCounts:
         self.lens = np.array([len(t) for t in texts], dtype=np.int64)
         self.aligned = np.zeros(len(texts), dtype=np.int64)
         self.blocks = np.zeros(len(texts), dtype=np.int64)
-        self.docs: list[tuple[np.ndarray, ...]] = []  # each run's (phrase, document, count)
+        self.in_docs = [array("q") for _ in texts]  # see `DocCounts`
         self.examples: list[list[Example]] = [[] for _ in texts]
         self.cap = cap
 
@@ -409,25 +408,11 @@ class PhraseCounts:
         aligned, blocks, (cids, docs, sizes), (shown, places) = part
         self.aligned += aligned
         self.blocks += blocks
-        self.docs.append((cids, docs, sizes))
+        for c, d, k in zip(cids.tolist(), docs.tolist(), sizes.tolist(), strict=True):
+            self.in_docs[c].extend((d, k))
         for c, place in zip(shown.tolist(), places, strict=True):
             if len(self.examples[c]) < self.cap:
                 self.examples[c].append(self.example(place))
-
-    def doc_counts(self) -> list[DocCounts]:
-        """Each phrase's documents and counts, in corpus order, once every run is merged."""
-        if not self.docs:
-            return [DocCounts(array("q")) for _ in self.lens]
-        cids, docs, sizes = (np.concatenate(c) for c in zip(*self.docs, strict=True))
-        order = np.argsort(cids, kind="stable")
-        flat = np.stack([docs[order], sizes[order]], axis=1).astype(np.int64).ravel()
-        ends = 2 * np.cumsum(np.bincount(cids, minlength=len(self.lens)))
-        out = []
-        for lo, hi in zip([0, *ends[:-1].tolist()], ends.tolist(), strict=True):
-            packed = array("q")
-            packed.frombytes(flat[lo:hi].tobytes())
-            out.append(DocCounts(packed))
-        return out
 
 
 class TemplateCounts:
@@ -803,27 +788,39 @@ _FORKED: Callable | None = None
 T = TypeVar("T")
 
 
-@contextlib.contextmanager
-def _in_fork(call: Callable[[], T], fork: bool) -> Iterator[Callable[[], T]]:
-    """`call()` in a forked process while the caller goes on: yields a function that waits
-    for its result (pickled back). Only the result is copied; the caller's references to
-    what `call` reads may go at once. Called here and now when not `fork`."""
-    if not fork:
-        result = call()
-        yield lambda: result
-        return
-    global _FORKED
-    _FORKED = call
-    try:
-        pool = multiprocessing.get_context("fork").Pool(1)
-    finally:
-        _FORKED = None
-    del call
-    try:
-        yield pool.apply_async(_call_forked).get
-    finally:
-        pool.terminate()
-        pool.join()
+class _in_fork:  # noqa: N801 (used as a context manager, like a function)
+    """`call()` in a forked process while the caller goes on; `with _in_fork(…) as result`
+    gives a function that waits for it (pickled back). Called here and now when not
+    `fork`.
+
+    The call is not kept once the process is forked, so the caller's references to what
+    it reads may go at once (a context manager made by `contextlib` keeps its arguments,
+    and so would keep the template counts through the examples pass). A process that
+    dies (killed for memory, say) raises `BrokenProcessPool` instead of leaving the
+    caller waiting forever."""
+
+    def __init__(self, call: Callable[[], T], fork: bool):
+        self.pool: ProcessPoolExecutor | None = None
+        if not fork:
+            self.value = call()
+            return
+        global _FORKED
+        _FORKED = call
+        try:  # the process is forked on the first submit
+            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            self.future = self.pool.submit(_call_forked)
+        finally:
+            _FORKED = None
+
+    def result(self) -> T:
+        return self.value if self.pool is None else self.future.result()
+
+    def __enter__(self) -> Callable[[], T]:
+        return self.result
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _call_forked():
@@ -1240,10 +1237,10 @@ class Miner:
                 for run in runs
             )
             self._merge_runs(parts, runs, phrases, templates, lists)
-        for k, (g, in_docs) in enumerate(zip(texts, phrases.doc_counts(), strict=True)):
+        for k, g in enumerate(texts):
             st = cands[g]
             st.block_count = int(phrases.blocks[k])
-            st.in_docs = in_docs
+            st.in_docs = DocCounts(phrases.in_docs[k])
             st.doc_count = len(st.in_docs)
             st.aligned = int(phrases.aligned[k]) / st.count if st.count else 0.0
             st.examples = (st.examples + phrases.examples[k])[: self.p.examples]

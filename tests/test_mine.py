@@ -384,7 +384,11 @@ def test_nothing_keeps_the_miner_alive_once_it_has_run(tmp_path):
 
 def test_a_forked_call_gives_its_result_or_its_error():
     """The templates are chosen in a forked process while the miner goes on: its result
-    comes back whole, and its failure is raised here, not left hanging."""
+    comes back whole, and its failure is raised here, not left hanging, even when the
+    process dies outright (as when the system kills it for memory)."""
+    import os
+    from concurrent.futures.process import BrokenProcessPool
+
     from phraser.mine import _in_fork
 
     for fork in (False, True):
@@ -392,3 +396,5 @@ def test_a_forked_call_gives_its_result_or_its_error():
             assert result() == {"chosen": [1, 2, 3]}
         with pytest.raises(ZeroDivisionError), _in_fork(lambda: 1 // 0, fork) as result:
             result()
+    with pytest.raises(BrokenProcessPool), _in_fork(lambda: os._exit(9), True) as result:
+        result()
