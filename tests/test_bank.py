@@ -407,3 +407,21 @@ def test_phrase_pinyin_spells_as_pypinyin_does():
     assert len(polyphonic) >= 10  # most go through pypinyin, not the one-reading shortcut
     assert sound.phrase_pinyin(texts, readings) == expected
     assert sound.phrase_pinyin(texts[::-1], readings) == expected
+
+
+def test_a_mining_process_killed_fails_the_build_with_a_message(
+    tmp_path, small_corpus, monkeypatch
+):
+    """A forked mining process the system kills (for memory, say) ends the build with a
+    one-line reason and leaves the previous bank as it was."""
+    import os
+
+    from phraser import mine as minemod
+
+    db = tmp_path / "bank.sqlite"
+    build([small_corpus], db)
+    before = db.read_bytes()
+    monkeypatch.setattr(minemod.Miner, "select_templates", lambda self, counts: os._exit(9))
+    with pytest.raises(BuildError, match="mining process stopped.*--workers 1"):
+        build([small_corpus], db, workers=2)
+    assert db.read_bytes() == before
