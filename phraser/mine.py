@@ -1226,8 +1226,11 @@ class Miner:
             global _GATHERING
             _GATHERING = (self, cands, phrases, templates, runs)
             try:
-                with multiprocessing.get_context("fork").Pool(self.workers) as pool:
-                    parts = pool.imap(_measure_run, range(len(runs)))
+                # An executor, not a Pool: a worker the system kills raises here
+                # (BrokenProcessPool) where a Pool would wait for it forever.
+                fork = multiprocessing.get_context("fork")
+                with ProcessPoolExecutor(self.workers, mp_context=fork) as pool:
+                    parts = pool.map(_measure_run, range(len(runs)))
                     self._merge_runs(parts, runs, phrases, templates, lists)
             finally:
                 _GATHERING = None

@@ -409,11 +409,13 @@ def test_phrase_pinyin_spells_as_pypinyin_does():
     assert sound.phrase_pinyin(texts[::-1], readings) == expected
 
 
+@pytest.mark.parametrize("stage", ["select_templates", "_measure"])
 def test_a_mining_process_killed_fails_the_build_with_a_message(
-    tmp_path, small_corpus, monkeypatch
+    tmp_path, small_corpus, monkeypatch, stage
 ):
-    """A forked mining process the system kills (for memory, say) ends the build with a
-    one-line reason and leaves the previous bank as it was."""
+    """A forked mining process the system kills (for memory, say: a stats-pass worker or
+    the templates' process) ends the build with a one-line reason, not a wait forever, and
+    leaves the previous bank as it was."""
     import os
 
     from phraser import mine as minemod
@@ -421,7 +423,8 @@ def test_a_mining_process_killed_fails_the_build_with_a_message(
     db = tmp_path / "bank.sqlite"
     build([small_corpus], db)
     before = db.read_bytes()
-    monkeypatch.setattr(minemod.Miner, "select_templates", lambda self, counts: os._exit(9))
+    monkeypatch.setattr(minemod, "MIN_RUN_CHARS", 1)  # several runs: the workers are used
+    monkeypatch.setattr(minemod.Miner, stage, lambda self, *args: os._exit(9))
     with pytest.raises(BuildError, match="mining process stopped.*--workers 1"):
         build([small_corpus], db, workers=2)
     assert db.read_bytes() == before
