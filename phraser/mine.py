@@ -781,9 +781,8 @@ def _entropy_sums(grams: dict[str, np.ndarray], size: int) -> tuple[np.ndarray, 
     return sums[0], sums[1]
 
 
-#: (miner, candidates, phrase counts, template counts, runs) while forked workers gather.
-_GATHERING: tuple | None = None
-#: What `_in_fork`'s process calls (inherited by fork, not pickled).
+#: What a forked process calls (`_in_fork`, the stats pass's workers): inherited by
+#: fork, not pickled.
 _FORKED: Callable | None = None
 T = TypeVar("T")
 
@@ -823,14 +822,8 @@ class _in_fork:  # noqa: N801 (used as a context manager, like a function)
             self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _call_forked():
-    return _FORKED()
-
-
-def _measure_run(k: int):
-    """One forked worker's run of the stats pass (its state is inherited by fork)."""
-    miner, cands, phrases, templates, runs = _GATHERING
-    return miner._measure(miner._scan(runs[k], 1), cands, phrases, templates)
+def _call_forked(*args):
+    return _FORKED(*args)
 
 
 class Miner:
@@ -1223,17 +1216,17 @@ class Miner:
         lists = ListCounts()
         runs = self._runs()
         if self.workers > 1 and len(runs) > 1:
-            global _GATHERING
-            _GATHERING = (self, cands, phrases, templates, runs)
+            global _FORKED
+            _FORKED = lambda k: self._measure(self._scan(runs[k], 1), cands, phrases, templates)  # noqa: E731
             try:
                 # An executor, not a Pool: a worker the system kills raises here
                 # (BrokenProcessPool) where a Pool would wait for it forever.
                 fork = multiprocessing.get_context("fork")
                 with ProcessPoolExecutor(self.workers, mp_context=fork) as pool:
-                    parts = pool.map(_measure_run, range(len(runs)))
+                    parts = pool.map(_call_forked, range(len(runs)))
                     self._merge_runs(parts, runs, phrases, templates, lists)
             finally:
-                _GATHERING = None
+                _FORKED = None
         else:
             parts = (
                 self._measure(self._scan(run, self.workers), cands, phrases, templates)
