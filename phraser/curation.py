@@ -15,6 +15,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from . import text as textmod
@@ -432,7 +433,7 @@ def _insert_phrase(conn: sqlite3.Connection, text: str) -> None:
     them, its count and examples from the bank's source documents (those still readable
     and unchanged). Its score is the miner's formula with spread and word alignment taken
     as perfect until the next build measures them."""
-    from .bank import _example_rows
+    from .bank import EXAMPLE_COLUMNS, example_rows
     from .mine import phrase_score, phrase_words
     from .sound import phrase_pinyin
 
@@ -459,13 +460,9 @@ def _insert_phrase(conn: sqlite3.Connection, text: str) -> None:
             " ".join(phrase_words(text)),
         ],
     )
-    for row in _example_rows("phrase", pid, examples, text):
-        row["sentence_id"] = _sentence_id(conn, row["sentence"])
-        conn.execute(
-            "insert into examples (kind, entry_id, doc_id, line, col, sentence_id, start) "
-            "values (:kind, :entry_id, :doc_id, :line, :col, :sentence_id, :start)",
-            row,
-        )
+    rows = list(example_rows([("phrase", pid, examples, text)], partial(_sentence_id, conn)))
+    marks = ", ".join("?" * len(EXAMPLE_COLUMNS))
+    conn.executemany(f"insert into examples ({', '.join(EXAMPLE_COLUMNS)}) values ({marks})", rows)
 
 
 def _sentence_id(conn: sqlite3.Connection, sentence: str) -> int:
