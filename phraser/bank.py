@@ -521,22 +521,17 @@ class Sounds:
 
     def __init__(self, texts: list[str]):
         from . import sound
+        from .offload import Later
 
-        self.texts, self.readings, self.job = texts, sound.char_readings(), None
-        if len(texts) >= BACKGROUND_WORK:
-            from .offload import Offload
-
-            self.job = Offload(_sounds_and_shapes, texts, self.readings)
+        self.readings = sound.char_readings()
+        big = len(texts) >= BACKGROUND_WORK
+        self.job = Later(_sounds_and_shapes, texts, self.readings, background=big)
 
     def get(self) -> tuple[dict[str, str], dict[str, str]]:
-        if self.job is None:
-            return _sounds_and_shapes(self.texts, self.readings)
-        out, self.job = self.job.get(), None
-        return out
+        return self.job.get()
 
     def close(self) -> None:
-        if self.job is not None:
-            self.job.close()
+        self.job.close()
 
 
 class _SideFile:

@@ -206,6 +206,8 @@ def _mine_and_write(
                 "a mining process stopped before it finished (out of memory? try --workers 1);"
                 " the previous bank is left as it was"
             ) from None
+        except OffloadError as exc:
+            raise BuildError(f"{exc}; the previous bank is left as it was") from None
         senses = functools.partial(  # made in a second process on a large bank
             sense_rows,
             [

@@ -34,6 +34,7 @@ import numpy as np
 
 from . import text as textmod
 from .corpus import Spool
+from .offload import Later
 from .scan import (
     BASE,
     Docs,
@@ -247,6 +248,12 @@ def phrase_words(text: str, tok=None) -> tuple[str, ...]:
     return tuple(out)
 
 
+def words_of(texts: list[str]) -> list[tuple[str, ...]]:
+    """`phrase_words` of each of `texts`."""
+    tok = tokenizer()
+    return [phrase_words(t, tok) for t in texts]
+
+
 def phrase_score(
     text: str, count: int, pmi: float, freedom: float, spread: float, aligned: float
 ) -> float:
@@ -364,6 +371,9 @@ MIN_RUN_CHARS = 1_000_000
 PARALLEL_CUT_CHARS = 1_000_000
 #: Processes a build uses at most unless told: each holds a run's arrays.
 MAX_WORKERS = 4
+#: Phrases from which their words are cut by a second process (with several workers):
+#: below, loading jieba there costs what it saves.
+BACKGROUND_WORDS = 20_000
 
 
 def default_workers() -> int:
@@ -849,18 +859,11 @@ class Miner:
         self.entropic: list[str] = []
         self.han_chars = 0
         self.example = Examples()
-        self._tok = None
         self._bases: list[int] | None = None
         #: Each level's hash index and counts, for `pmis` (kept until the stats pass).
         self._levels: dict[int, tuple[HashIndex, np.ndarray]] = {}
 
     # -- helpers -----------------------------------------------------------------
-
-    @property
-    def tok(self):
-        if self._tok is None:
-            self._tok = tokenizer()
-        return self._tok
 
     def _report(self, stage: str, done: int, total: int) -> None:
         if self.progress:
@@ -1038,9 +1041,6 @@ class Miner:
         for kept, values, into in ((keep_left, le, self.left), (keep_right, ri, self.right)):
             at = np.flatnonzero(kept)
             into.update(zip([strings[k] for k in at.tolist()], values[at].tolist(), strict=True))
-
-    def words(self, text: str) -> tuple[str, ...]:
-        return phrase_words(text, self.tok)
 
     def pmi(self, g: str) -> float:
         """Cohesion: the weakest split's pointwise mutual information (凝固度)."""
@@ -1427,13 +1427,21 @@ class Miner:
         with _in_fork(choose, self.workers > 1) as chosen:
             del template_counts, choose
             pairs, added = self.companions(cands)
+            texts = [*cands, *added]
             if on_phrases is not None:
-                on_phrases([*cands, *added])
-            self.collect_examples(added, pairs)
-            templates = chosen()
-        cands.update(added)
-        for st in cands.values():
-            st.words = self.words(st.text)
+                on_phrases(texts)
+            # Their words too, by a second process on a large corpus: jieba's dictionary
+            # takes ≈ 1.3 s to load, and this one still has examples to collect.
+            big = self.workers > 1 and len(texts) >= BACKGROUND_WORDS
+            words = Later(words_of, texts, background=big)
+            try:
+                self.collect_examples(added, pairs)
+                templates = chosen()
+                cands.update(added)
+                for st, w in zip(cands.values(), words.get(), strict=True):
+                    st.words = w
+            finally:
+                words.close()
         phrases = sorted(cands.values(), key=lambda s: -s.score)
         return MineResult(phrases, templates, pairs, self.spool.chars, self.han_chars)
 

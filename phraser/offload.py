@@ -81,6 +81,26 @@ class Offload:
             self.proc = None
 
 
+class Later:
+    """`fn(*args)`, worked out in a second process from now when `background`, else here
+    when asked: `get` gives its value either way, `close` stops the process (a build that
+    failed first)."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, background: bool):
+        self.fn, self.args, self.background = fn, args, background
+        self.job = Offload(fn, *args) if background else None
+
+    def get(self) -> Any:
+        if self.job is None:
+            return self.fn(*self.args)
+        job, self.job = self.job, None
+        return job.get()
+
+    def close(self) -> None:
+        if self.job is not None:
+            self.job.close()
+
+
 def _serve() -> None:
     """The child: read the job from stdin, run it, pickle its value to stdout (anything
     the job prints goes to stderr, so it cannot spoil the answer)."""

@@ -11,7 +11,7 @@ import time
 import pytest
 from conftest import REPO
 
-from phraser.offload import Offload, OffloadError
+from phraser.offload import Later, Offload, OffloadError
 
 
 def test_a_job_returns_its_value():
@@ -21,6 +21,14 @@ def test_a_job_returns_its_value():
 def test_a_failed_job_is_an_error_that_names_its_exception():
     with pytest.raises(OffloadError, match="TypeError"):
         Offload(math.comb, "ten", 3).get()
+
+
+@pytest.mark.parametrize("background", [True, False])
+def test_a_later_value_is_the_same_from_either_process(background):
+    later = Later(math.comb, 10, 3, background=background)
+    assert (later.job is not None) == background
+    assert later.get() == 120
+    later.close()  # nothing left to stop
 
 
 def test_close_stops_a_running_job():
@@ -70,3 +78,33 @@ def test_a_failed_second_process_is_a_one_line_build_error(
     assert "second process" in result.output and "takes no keyword arguments" in result.output
     assert "Traceback" not in result.output + result.stderr
     assert bank_copy.read_bytes() == before
+
+
+def test_phrase_words_from_a_second_process_equal_inline(
+    monkeypatch, small_corpus, small_bank, tmp_path
+):
+    """The miner cuts its phrases' words in a second process on a large corpus (with
+    several workers): the bank's words are the ones cut here."""
+    import sqlite3
+
+    from phraser import mine
+    from phraser.build import build
+
+    monkeypatch.setattr(mine, "BACKGROUND_WORDS", 1)
+    out = tmp_path / "bank.sqlite"
+    build([small_corpus], out, workers=2)
+    query = "select text, words from phrases order by id"
+    with sqlite3.connect(small_bank) as a, sqlite3.connect(out) as b:
+        inline = a.execute(query).fetchall()
+        assert len(inline) > 10 and b.execute(query).fetchall() == inline
+
+
+def test_a_failed_words_process_is_a_one_line_build_error(monkeypatch, small_corpus, tmp_path):
+    from phraser import mine
+    from phraser.build import BuildError, build
+
+    monkeypatch.setattr(mine, "BACKGROUND_WORDS", 1)
+    monkeypatch.setattr(mine, "words_of", math.comb)  # the child calls it wrongly
+    with pytest.raises(BuildError, match="second process.*TypeError.*left as it was"):
+        build([small_corpus], tmp_path / "bank.sqlite", workers=2)
+    assert not list(tmp_path.glob("*.sqlite"))
