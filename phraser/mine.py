@@ -622,18 +622,16 @@ class HanText:
         for start in range(0, self.size, LEVEL_CHARS):
             yield start, self.read(start, start + LEVEL_CHARS + overlap)
 
-    def strings(self, pos: np.ndarray, size: int) -> tuple[list[str], np.ndarray]:
-        """The strings of `size` characters at `pos`, in code point order, and the order
-        (indexes into `pos`) they come in."""
+    def codes_at(self, pos: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """The `size` codes at each of `pos` (a row each), and the rows' order in code
+        point order of the strings they spell."""
         codes = np.zeros((len(pos), size), dtype=np.uint16)
         order = np.argsort(pos, kind="stable")
         at = pos[order]
         for start, chunk in self.chunks(size):
             lo, hi = np.searchsorted(at, [start, start + LEVEL_CHARS])
             codes[order[lo:hi]] = chunk[(at[lo:hi] - start)[:, None] + np.arange(size)]
-        lex = np.lexsort(codes.T[::-1])
-        joined = codes[lex].tobytes().decode("utf-16-le")
-        return [joined[i : i + size] for i in range(0, len(joined), size)], lex
+        return codes, np.lexsort(codes.T[::-1])
 
 
 class HashIndex:
@@ -677,16 +675,23 @@ class HashIndex:
 
 @dataclass
 class Level:
-    """The frequent n-grams of one length: hashes, counts in their order, and strings in
-    code point order (`lex`: the indexes in that order)."""
+    """The frequent n-grams of one length: hashes, counts and code points (a row each) in
+    their order, and that order's indexes in code point order (`lex`). Strings are made
+    only for the n-grams asked for (`strings`): most are never named."""
 
     hashes: np.ndarray
     counts: np.ndarray
-    strings: list[str]
+    codes: np.ndarray
     lex: np.ndarray
 
     def __post_init__(self) -> None:
         self.index = HashIndex(self.hashes)
+
+    def strings(self, rows: np.ndarray) -> list[str]:
+        """The n-grams of `rows` (indexes in code point order) as strings, in that order."""
+        size = self.codes.shape[1]
+        joined = self.codes[self.lex[rows]].tobytes().decode("utf-16-le")
+        return [joined[i : i + size] for i in range(0, len(joined), size)]
 
 
 class Tally:
@@ -852,16 +857,22 @@ class Miner:
         self.progress = progress
         self.extra = list(dict.fromkeys(extra))
         self.workers = max(1, workers)
-        self.counts: dict[str, int] = {}
         self.left: dict[str, float] = {}
         self.right: dict[str, float] = {}
-        #: The n-grams free enough at both ends to be candidates, in counting order.
+        #: The n-grams free enough at both ends to be candidates, in counting order, and
+        #: their (counts, left entropies, right entropies) a level at a time.
         self.entropic: list[str] = []
+        self._entropic_stats: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        #: Template pieces (see `template_pieces`) and their counts.
+        self.heads: dict[str, int] = {}
+        self.tails: dict[str, int] = {}
+        #: How often each character (by code) occurs.
+        self._chars = np.zeros(0, dtype=np.int64)
         self.han_chars = 0
         self.example = Examples()
         self._bases: list[int] | None = None
-        #: Each level's hash index and counts, for `pmis` (kept until the stats pass).
-        self._levels: dict[int, tuple[HashIndex, np.ndarray]] = {}
+        #: Each level's frequent n-grams: the counts of every n-gram (see `counts_of`).
+        self._levels: dict[int, Level] = {}
 
     # -- helpers -----------------------------------------------------------------
 
@@ -977,16 +988,15 @@ class Miner:
             counts[0] = 0
             self.han_chars = int(counts.sum())
             # Level 1: every character counts (PMI needs them all); frequent ones go on.
-            for c in np.flatnonzero(counts).tolist():
-                self.counts[chr(c)] = int(counts[c])
+            self._chars = counts
             codes = np.flatnonzero(counts >= p.min_count)
             prev = Level(
                 codes.astype(np.uint64) + np.uint64(1),
                 counts[codes],
-                [chr(c) for c in codes.tolist()],
+                codes.astype(np.uint16)[:, None],
                 np.arange(len(codes)),
             )
-            self._levels = {1: (prev.index, prev.counts)}
+            self._levels = {1: prev}
             for n in range(2, p.max_len + 2):
                 if not len(prev.hashes):
                     break
@@ -1001,33 +1011,26 @@ class Miner:
                         tally.add(part)
                 grams = tally.result()
                 left, right = _entropy_sums(grams, len(prev.hashes))
-                lex = prev.lex
-                self._keep_entropies(prev.strings, n - 1, prev.counts[lex], left[lex], right[lex])
+                self._keep_entropies(prev, n - 1, left[prev.lex], right[prev.lex])
                 self._report("counting n-grams", n, p.max_len + 1)
                 if n > p.max_len:
                     break
                 frequent = (
                     (grams["count"] >= p.min_count) & (grams["head"] >= 0) & (grams["tail"] >= 0)
                 )
-                strings, lex = han.strings(grams["pos"][frequent], n)
-                prev = Level(grams["hash"][frequent], grams["count"][frequent], strings, lex)
-                self._levels[n] = (prev.index, prev.counts)
+                codes, lex = han.codes_at(grams["pos"][frequent], n)
+                prev = Level(grams["hash"][frequent], grams["count"][frequent], codes, lex)
+                self._levels[n] = prev
                 del grams
-                self.counts.update(zip(strings, prev.counts[lex].tolist(), strict=True))
 
-    def _keep_entropies(
-        self,
-        strings: list[str],
-        size: int,
-        counts: np.ndarray,
-        left: np.ndarray,
-        right: np.ndarray,
-    ) -> None:
-        """Store the entropies of the frequent `size`-grams (`strings`, the arrays in their
-        order) that later stages can use, and only those: on a large corpus most frequent
-        n-grams are neither phrase candidates nor template pieces, and two floats for each
-        of millions would dominate memory."""
+    def _keep_entropies(self, level: Level, size: int, left: np.ndarray, right: np.ndarray):
+        """Store the entropies of the frequent `size`-grams of `level` (`left` and `right`
+        Σ c·log c, in code point order) that later stages can use, and only those: on a
+        large corpus most frequent n-grams are neither phrase candidates nor template
+        pieces, and two floats and a string for each of millions would dominate memory.
+        The template pieces are chosen here too, while their counts are at hand."""
         p = self.p
+        counts = level.counts[level.lex]
         c = counts.astype(np.float64)
         logc = np.log(np.maximum(c, 1.0))
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -1037,18 +1040,77 @@ class Miner:
         candidate = (p.min_len <= size <= p.max_len) & (np.minimum(le, ri) >= p.min_entropy)
         keep_left = candidate | ((2 <= size <= 6) & (le / norm >= TAIL_ENTROPY))
         keep_right = candidate | ((size <= 2) & (ri / norm >= HEAD_ENTROPY))
-        self.entropic += [strings[k] for k in np.flatnonzero(candidate).tolist()]
-        for kept, values, into in ((keep_left, le, self.left), (keep_right, ri, self.right)):
-            at = np.flatnonzero(kept)
-            into.update(zip([strings[k] for k in at.tolist()], values[at].tolist(), strict=True))
+        kept = np.flatnonzero(keep_left | keep_right)
+        named = np.full(len(counts), -1, dtype=np.int64)  # an n-gram's place in `strings`
+        named[kept] = np.arange(len(kept))
+        strings = level.strings(kept)
+        at = np.flatnonzero(candidate)
+        self.entropic += [strings[k] for k in named[at].tolist()]
+        self._entropic_stats.append((counts[at], le[at], ri[at]))
+        for keep, values, into in ((keep_left, le, self.left), (keep_right, ri, self.right)):
+            at = np.flatnonzero(keep)
+            names = [strings[k] for k in named[at].tolist()]
+            into.update(zip(names, values[at].tolist(), strict=True))
+        # Template pieces: A (heads) short with many right neighbours, B (tails) with many
+        # left ones. numpy's log may differ from `math.log` in the last bit, so numpy only
+        # narrows the field and the test itself is Python's.
+        least, near = max(3, p.min_count), 1 - 1e-9
+
+        def pieces(mask: np.ndarray, values: np.ndarray) -> Iterator[tuple[str, int, float]]:
+            at = np.flatnonzero(mask & (counts >= least))
+            names = [strings[k] for k in named[at].tolist()]
+            return zip(names, counts[at].tolist(), values[at].tolist(), strict=True)
+
+        if size <= 2:
+            for g, n, h in pieces(keep_right & (ri / norm >= HEAD_ENTROPY * near), ri):
+                if g[0] in ORDINALS or g[-1] in "的了着":
+                    continue
+                if h / math.log(n) >= HEAD_ENTROPY:
+                    self.heads[g] = n
+        if 2 <= size <= 6:
+            starts_ok = BAD_START - set("为以把对将从向与在")
+            for g, n, h in pieces(keep_left & (le / norm >= TAIL_ENTROPY * near), le):
+                if g[0] in ORDINALS or g[0] in starts_ok:
+                    continue
+                if h / math.log(n) >= TAIL_ENTROPY:
+                    self.tails[g] = n
+
+    def counts_of(self, grams: Sequence[str]) -> list[int]:
+        """How often each of `grams` occurs: any character, longer n-grams when frequent
+        (else 0). Looked up by hash in the levels: a dict of millions of strings took
+        seconds to fill and hundreds of megabytes to hold."""
+        out = [0] * len(grams)
+        by_len: dict[int, list[int]] = defaultdict(list)
+        for k, g in enumerate(grams):
+            by_len[len(g)].append(k)
+        for size, ks in by_len.items():
+            if size == 1:
+                chars = self._chars
+                for k in ks:
+                    code = ord(grams[k])
+                    out[k] = int(chars[code]) if code < len(chars) else 0
+            elif size in self._levels:
+                rows = code_rows((grams[k] for k in ks), size)
+                for k, n in zip(ks, self._count(row_hashes(rows), size).tolist(), strict=True):
+                    out[k] = n
+        return out
+
+    def frequent(self) -> Iterator[tuple[str, int]]:
+        """Every n-gram `counts_of` knows and its count, level by level in code point
+        order: what the levels counted, for inspection."""
+        for code in np.flatnonzero(self._chars).tolist():
+            yield chr(code), int(self._chars[code])
+        for size, level in sorted(self._levels.items()):
+            if size > 1:
+                names = level.strings(np.arange(len(level.counts)))
+                yield from zip(names, level.counts[level.lex].tolist(), strict=True)
 
     def pmi(self, g: str) -> float:
         """Cohesion: the weakest split's pointwise mutual information (凝固度)."""
         n = self.han_chars or 1
-        c = self.counts[g]
+        c, *pieces = self.counts_of([g, *(x for i in range(1, len(g)) for x in (g[:i], g[i:]))])
         best = math.inf
-        for i in range(1, len(g)):
-            a, b = self.counts.get(g[:i]), self.counts.get(g[i:])
+        for a, b in zip(pieces[::2], pieces[1::2], strict=True):
             if not a or not b:
                 return 0.0
             best = min(best, math.log(c * n / (a * b)))
@@ -1092,9 +1154,9 @@ class Miner:
     def _count(self, h: np.ndarray, size: int) -> np.ndarray:
         """The count of each `size`-gram hashed in `h` (`row_hashes`: the levels hash
         alike), 0 if not frequent."""
-        index, counts = self._levels[size]
-        at = index.find(h)
-        return np.where(at >= 0, counts[at], 0).astype(np.int64)
+        level = self._levels[size]
+        at = level.index.find(h)
+        return np.where(at >= 0, level.counts[at], 0).astype(np.int64)
 
     # -- candidates --------------------------------------------------------------
 
@@ -1103,14 +1165,14 @@ class Miner:
         p = self.p
         out = {}
         pmis = self.pmis(self.entropic)
-        for g, pmi in zip(self.entropic, pmis, strict=True):
-            # (only entropic n-grams: the others fail the entropy test below)
-            c = self.counts[g]
+        stats = self._entropic_stats or [(np.zeros(0, np.int64), np.zeros(0), np.zeros(0))]
+        counts, lefts, rights = (np.concatenate(c).tolist() for c in zip(*stats, strict=True))
+        # (only entropic n-grams: the others fail the entropy test below)
+        for g, pmi, c, le, ri in zip(self.entropic, pmis, counts, lefts, rights, strict=True):
             if c < p.min_count:
                 continue
             if g[0] in ORDINALS or (g[0] in BAD_START and g[1] in BAD_START):
                 continue
-            le, ri = self.left.get(g, 0.0), self.right.get(g, 0.0)
             if min(le, ri) < p.min_entropy:
                 continue
             if pmi < p.min_pmi:
@@ -1149,48 +1211,37 @@ class Miner:
         missing = [t for t in self.extra if t not in cands]
         if not missing:
             return
-        uncounted = {t: 0 for t in missing if t not in self.counts}
+        counted = dict(zip(missing, self.counts_of(missing), strict=True))
+        uncounted = {t: 0 for t in missing if not counted[t]}
         if uncounted:
             for _info, body in self.spool.texts():
                 for t in uncounted:
                     uncounted[t] += body.count(t)
         for t in missing:
-            count = self.counts.get(t) or uncounted.get(t, 0)
-            pmi = self.pmi(t) if t in self.counts else 0.0
+            count = counted[t] or uncounted.get(t, 0)
+            pmi = self.pmi(t) if counted[t] else 0.0
             left, right = self.left.get(t, 0.0), self.right.get(t, 0.0)
             cands[t] = PhraseStat(t, count, pmi, left, right, source="added")
 
     # -- pass 2: statistics --------------------------------------------------------
 
     def _forget(self) -> None:
-        """Drop what no later stage reads: entropies, and counts of n-grams longer than
-        four characters (later stages measure four-character list items, whose splits are
-        shorter). On a large corpus that is two thirds of the miner's dicts."""
-        self.left, self.right, self.entropic, self._levels = {}, {}, [], {}
-        self.counts = {g: c for g, c in self.counts.items() if len(g) <= 4}
+        """Drop what no later stage reads: entropies, and the levels of n-grams longer
+        than four characters (later stages measure four-character list items, whose
+        splits are shorter)."""
+        self.left, self.right, self.entropic, self._entropic_stats = {}, {}, [], []
+        self.heads, self.tails = {}, {}
+        self._levels = {n: level for n, level in self._levels.items() if n <= 4}
 
     def template_pieces(self) -> tuple[set[str], set[str]]:
         """Literal pieces that can stand before (A) and after (B) a variable slot.
 
         A slot shows as high entropy on the piece's slot side: many different
         neighbours there. A is short (以, 为, 开创), B up to six characters (提供有力保障).
+        They are chosen with the entropies (`_keep_entropies`); here the tails that end
+        on a particle go.
         """
-        heads, tails = set(), set()
-        starts_ok = BAD_START - set("为以把对将从向与在")
-        least = max(3, self.p.min_count)
-        # Only n-grams with a kept entropy can pass (a tenth of those counted).
-        for g, right in self.right.items():
-            c = self.counts[g]
-            if c < least or g[0] in ORDINALS:
-                continue
-            if len(g) <= 2 and g[-1] not in "的了着" and right / math.log(c) >= HEAD_ENTROPY:
-                heads.add(g)
-        for g, left in self.left.items():
-            c = self.counts[g]
-            if c < least or g[0] in ORDINALS:
-                continue
-            if 2 <= len(g) <= 6 and g[0] not in starts_ok and left / math.log(c) >= TAIL_ENTROPY:
-                tails.add(g)
+        heads, tails = set(self.heads), set(self.tails)
         # A tail does not end on a particle, judged on words: 作为 is a word, 工作为 is not.
         for g in [g for g in tails if g[-1] in BAD_END]:
             last = segment(g)[-1]
@@ -1210,8 +1261,8 @@ class Miner:
         texts = list(cands)
         phrases = PhraseCounts(texts, self.p.examples, self.example)
         templates = TemplateCounts(sorted(heads), sorted(tails))
-        templates.head_counts = np.array([self.counts[h] for h in templates.heads], dtype=float)
-        templates.tail_counts = np.array([self.counts[t] for t in templates.tails], dtype=float)
+        templates.head_counts = np.array([self.heads[h] for h in templates.heads], dtype=float)
+        templates.tail_counts = np.array([self.tails[t] for t in templates.tails], dtype=float)
         self._forget()
         lists = ListCounts()
         runs = self._runs()
@@ -1339,11 +1390,14 @@ class Miner:
         """
         lists = self.lists
         added = {}
-        for item, c in lists.extra.items():
-            if item not in cands:
-                pmi = self.pmi(item) if item in self.counts else 0.0
-                count = max(c, self.counts.get(item, c))
-                added[item] = PhraseStat(item, count, pmi, 0.0, 0.0, source="list")
+        new = [item for item in lists.extra if item not in cands]
+        found = dict(zip(new, self.counts_of(new), strict=True))
+        counted = [item for item in new if found[item]]
+        pmis = dict(zip(counted, self.pmis(counted), strict=True))
+        for item in new:
+            c = lists.extra[item]
+            count = max(c, found[item] or c)
+            added[item] = PhraseStat(item, count, pmis.get(item, 0.0), 0.0, 0.0, source="list")
         total = sum(lists.items.values()) or 1
         pairs = []
         for (a, b), c in lists.pairs.items():

@@ -129,13 +129,15 @@ def test_level_counts_match_brute_force(tmp_path_factory, clauses):
     with spool([folder]) as sp:
         m = Miner(sp, MineParams(min_count=2, max_len=5))
         m.count_levels()
+    counted = dict(m.frequent())
     for n in range(1, 6):
         brute = _brute_counts(clauses, n)
         for gram, count in brute.items():
             if count >= 2:
-                assert m.counts[gram] == count
-        for gram in (g for g in m.counts if len(g) == n and n > 1):
-            assert brute[gram] == m.counts[gram]
+                assert counted[gram] == count
+                assert m.counts_of([gram]) == [count]
+        for gram in (g for g in counted if len(g) == n and n > 1):
+            assert brute[gram] == counted[gram]
 
 
 def test_neighbour_entropy(tmp_path):
@@ -151,7 +153,7 @@ def test_neighbour_entropy(tmp_path):
 
 
 def _levels(m: Miner):
-    return list(m.counts.items()), list(m.left.items()), list(m.right.items()), m.han_chars
+    return list(m.frequent()), list(m.left.items()), list(m.right.items()), m.han_chars
 
 
 @pytest.mark.parametrize("params", [MineParams(), MineParams(min_count=3, max_len=6)])
@@ -179,7 +181,7 @@ def test_pmis_by_hash_are_the_floats_pmi_gives(tmp_path):
     with spool([tmp_path]) as sp:
         m = Miner(sp, MineParams())
         m.count_levels()
-    grams = [g for g in m.counts if len(g) >= 2]
+    grams = [g for g, _count in m.frequent() if len(g) >= 2]
     assert len(grams) > 200 and len({len(g) for g in grams}) >= 6
     assert m.pmis(grams) == [m.pmi(g) for g in grams]
 
@@ -201,7 +203,7 @@ def test_levels_in_chunks_change_nothing(tmp_path, monkeypatch):
                 chunked = Miner(sp, MineParams(max_len=6), workers=workers)
                 chunked.count_levels()
                 assert _levels(chunked) == _levels(whole), (size, workers)
-    assert len(whole.counts) > 100 and whole.left and whole.right
+    assert len(list(whole.frequent())) > 100 and whole.left and whole.right
 
 
 def test_hash_index_finds_each_hash():
