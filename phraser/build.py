@@ -218,8 +218,8 @@ def _mine_and_write(
         )
         seconds = time.perf_counter() - start
         glosses = gloss_rows((i, st.text) for i, st in enumerate(result.phrases, start=1))
-        meanings, meaning_idf = meaning_rows(
-            (i, st.text) for i, st in enumerate(result.phrases, start=1)
+        meanings = functools.partial(  # made beside the sense rows
+            meaning_rows, [(i, st.text) for i, st in enumerate(result.phrases, start=1)]
         )
         try:
             bank.write(
@@ -232,7 +232,6 @@ def _mine_and_write(
                 thesaurus=thesaurus_rows(),
                 glosses=glosses,
                 meanings=meanings,
-                meaning_idf=meaning_idf,
                 curation=curation.rows(),
                 sounds=sounds[0] if sounds else None,
             )

@@ -375,6 +375,12 @@ def test_tables_written_by_second_processes_equal_inline(
         assert inline and b.execute(query).fetchall() == inline
         pack = "select name, data from sense_pack order by name"
         assert a.execute(pack).fetchall() == b.execute(pack).fetchall()
+        # The meaning bags are made beside the sense rows.
+        for rows in (
+            "select * from meanings order by phrase_id, char",
+            "select * from meaning_idf order by char",
+        ):
+            assert a.execute(rows).fetchall() == b.execute(rows).fetchall() != []
         # The full-text index, built in a side file and copied in, is the one built here.
         for table in ("sentences", *bankmod.FTS_TABLES[1:]):
             rows = f"select * from {table} order by 1"
