@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # imported where used: the build's modules, and numpy's only 
     import sqlite_utils
 
     from .corpus import DocInfo, Spool
-    from .mine import Example, MineParams, MineResult
+    from .mine import Example, MineParams, MineResult, PairStat
     from .senses import SensePack
 
 SCHEMA_VERSION = 11
@@ -401,7 +401,7 @@ def write(
 def _fill(
     db,
     result: MineResult,
-    companions: list,
+    companions: list[PairStat],
     spool: Spool,
     params: MineParams,
     seconds: float,
@@ -474,13 +474,13 @@ def _fill(
     )
 
 
-def _companions(result: MineResult) -> list:
+def _companions(result: MineResult) -> list[PairStat]:
     """The pairs a bank keeps (both phrases in it), in id order from 1."""
     texts = {st.text for st in result.phrases}
     return [p for p in result.pairs if p.a in texts and p.b in texts]
 
 
-def _fill_examples(db, result: MineResult, companions: list) -> list[tuple[int, str]]:
+def _fill_examples(db, result: MineResult, companions: list[PairStat]) -> list[tuple[int, str]]:
     """Every entry's examples, each sentence stored once: the (id, sentence) rows."""
     sentences: dict[str, int] = {}
     entries = itertools.chain(

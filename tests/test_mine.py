@@ -172,6 +172,38 @@ def test_levels_equal_the_reference_on_real_text(tmp_path, params):
     assert _levels(m) == (list(counts.items()), list(left.items()), list(right.items()), han_chars)
 
 
+@pytest.mark.parametrize("params", [MineParams(), MineParams(min_count=3)])
+def test_template_pieces_follow_their_definition(tmp_path, params):
+    """The pieces are chosen with the entropies, numpy narrowing the field: they must be
+    exactly those a pass over every kept entropy picks by the definition, in Python."""
+    from phraser.mine import BAD_END, BAD_START, HEAD_ENTROPY, ORDINALS, TAIL_ENTROPY, segment
+
+    body = (REPO / "corpus" / "speeches.txt").read_text(encoding="utf-8")[:120_000]
+    (tmp_path / "a.txt").write_text(body, encoding="utf-8")
+    with spool([tmp_path]) as sp:
+        m = Miner(sp, params)
+        m.count_levels()
+    counts = dict(m.frequent())
+    least = max(3, params.min_count)
+    starts_ok = BAD_START - set("为以把对将从向与在")
+    heads = {
+        g
+        for g, right in m.right.items()
+        if counts[g] >= least and g[0] not in ORDINALS and len(g) <= 2
+        and g[-1] not in "的了着" and right / math.log(counts[g]) >= HEAD_ENTROPY
+    }  # fmt: skip
+    tails = {
+        g
+        for g, left in m.left.items()
+        if counts[g] >= least and g[0] not in ORDINALS and 2 <= len(g) <= 6
+        and g[0] not in starts_ok and left / math.log(counts[g]) >= TAIL_ENTROPY
+    }  # fmt: skip
+    tails -= {g for g in tails if g[-1] in BAD_END and len(segment(g)[-1]) == 1}
+    assert len(heads) > 20 and len(tails) > 200
+    assert m.template_pieces() == (heads, tails)
+    assert m.heads == {h: counts[h] for h in m.heads}  # with their counts
+
+
 def test_pmis_by_hash_are_the_floats_pmi_gives(tmp_path):
     """Candidates take their PMI from `pmis` (pieces' counts looked up by hash, one log
     per n-gram): the very floats `pmi` gives from the count dict, for every n-gram."""
