@@ -38,6 +38,7 @@ from .offload import Later
 from .scan import (
     BASE,
     Docs,
+    HashIndex,
     Layout,
     Needles,
     Scan,
@@ -632,45 +633,6 @@ class HanText:
             lo, hi = np.searchsorted(at, [start, start + LEVEL_CHARS])
             codes[order[lo:hi]] = chunk[(at[lo:hi] - start)[:, None] + np.arange(size)]
         return codes, np.lexsort(codes.T[::-1])
-
-
-class HashIndex:
-    """Where each of a set of distinct 64-bit hashes is in its array, by open addressing
-    (linear probing, at most half full): one random access a lookup where a binary search
-    takes twenty, the difference being most of the levels' time."""
-
-    MIX = np.uint64(0xBF58476D1CE4E5B9)  # odd: spreads even small hashes over the slots
-
-    def __init__(self, hashes: np.ndarray):
-        bits = max(1, (2 * len(hashes)).bit_length())
-        self.shift, self.mask = np.uint64(64 - bits), (1 << bits) - 1
-        self.keys = np.zeros(1 << bits, dtype=np.uint64)
-        self.values = np.full(1 << bits, -1, dtype=np.int32)
-        todo, slot = np.arange(len(hashes)), self._slots(hashes)
-        while len(todo):  # each round, one of the hashes after each free slot takes it
-            free = np.flatnonzero(self.values[slot] < 0)
-            _, first = np.unique(slot[free], return_index=True)
-            won = free[first]
-            self.values[slot[won]] = todo[won]
-            self.keys[slot[won]] = hashes[todo[won]]
-            lost = np.ones(len(todo), dtype=bool)
-            lost[won] = False
-            todo, slot = todo[lost], (slot[lost] + 1) & self.mask
-
-    def _slots(self, h: np.ndarray) -> np.ndarray:
-        return ((h * self.MIX) >> self.shift).astype(np.int64)
-
-    def find(self, h: np.ndarray) -> np.ndarray:
-        """The index of each hash, −1 for those not in the set."""
-        out = np.full(len(h), -1, dtype=np.int32)
-        todo, slot = np.arange(len(h)), self._slots(h)
-        while len(todo):
-            value = self.values[slot]
-            hit = (value >= 0) & (self.keys[slot] == h[todo])
-            out[todo[hit]] = value[hit]
-            on = (value >= 0) & ~hit
-            todo, slot = todo[on], (slot[on] + 1) & self.mask
-        return out
 
 
 @dataclass

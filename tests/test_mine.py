@@ -241,7 +241,7 @@ def test_levels_in_chunks_change_nothing(tmp_path, monkeypatch):
 def test_hash_index_finds_each_hash():
     import numpy as np
 
-    from phraser.mine import HashIndex
+    from phraser.scan import HashIndex
 
     rng = np.random.default_rng(7)
     hashes = np.unique(rng.integers(0, 2**63, 5000, dtype=np.uint64))

@@ -90,8 +90,14 @@ def test_groups_and_first_per_group():
 
 def test_needles_hash_like_strings():
     needles = Needles(["加强领导", "狠抓落实", "以", "高度重视"])
-    hashes, ids = needles.lengths[4]
+    hashes, _index, ids = needles.lengths[4]
     assert sorted(hashes.tolist()) == sorted(
         string_hash(s) for s in ("加强领导", "狠抓落实", "高度重视")
     )
     assert {needles.strings[i] for i in ids.tolist()} == {"加强领导", "狠抓落实", "高度重视"}
+
+
+def test_a_string_sought_twice_is_found_as_its_first():
+    scan = _scan(["甲乙丙甲乙"])
+    pos, ids = scan.find(Needles(["乙丙", "甲乙", "乙丙", "甲乙"]))
+    assert list(zip(pos.tolist(), ids.tolist(), strict=True)) == [(0, 1), (1, 0), (3, 1)]
