@@ -192,22 +192,14 @@ def _mine_and_write(
 ) -> bank.BuildSummary:
     sounds: list[bank.Sounds] = []  # pinyin worked out from when the phrases are known
     try:
-        try:
-            result = mine(
-                sp,
-                params,
-                progress,
-                extra=curation.added(),
-                workers=workers,
-                on_phrases=lambda texts: sounds.append(bank.Sounds(texts)),
-            )
-        except BrokenProcessPool:
-            raise BuildError(
-                "a mining process stopped before it finished (out of memory? try --workers 1);"
-                " the previous bank is left as it was"
-            ) from None
-        except OffloadError as exc:
-            raise BuildError(f"{exc}; the previous bank is left as it was") from None
+        result = mine(
+            sp,
+            params,
+            progress,
+            extra=curation.added(),
+            workers=workers,
+            on_phrases=lambda texts: sounds.append(bank.Sounds(texts)),
+        )
         senses = functools.partial(  # made in a second process on a large bank
             sense_rows,
             [
@@ -221,22 +213,26 @@ def _mine_and_write(
         meanings = functools.partial(  # made beside the sense rows
             meaning_rows, [(i, st.text) for i, st in enumerate(result.phrases, start=1)]
         )
-        try:
-            bank.write(
-                db_path,
-                result,
-                sp,
-                params,
-                seconds=seconds,
-                senses=senses,
-                thesaurus=thesaurus_rows(),
-                glosses=glosses,
-                meanings=meanings,
-                curation=curation.rows(),
-                sounds=sounds[0] if sounds else None,
-            )
-        except OffloadError as exc:
-            raise BuildError(f"{exc}; the previous bank is left as it was") from None
+        bank.write(
+            db_path,
+            result,
+            sp,
+            params,
+            seconds=seconds,
+            senses=senses,
+            thesaurus=thesaurus_rows(),
+            glosses=glosses,
+            meanings=meanings,
+            curation=curation.rows(),
+            sounds=sounds[0] if sounds else None,
+        )
+    except BrokenProcessPool:  # a forked mining process
+        raise BuildError(
+            "a mining process stopped before it finished (out of memory? try --workers 1);"
+            " the previous bank is left as it was"
+        ) from None
+    except OffloadError as exc:  # a second process, in mining or writing
+        raise BuildError(f"{exc}; the previous bank is left as it was") from None
     finally:
         for job in sounds:
             job.close()

@@ -58,9 +58,10 @@ def row_hashes(chars: np.ndarray) -> np.ndarray:
 
 
 class HashIndex:
-    """Where each of a set of distinct 64-bit hashes is in its array, by open addressing
-    (linear probing, at most half full): one random access a lookup where a binary search
-    takes twenty, the difference being most of the levels' time."""
+    """Where each of a set of 64-bit hashes is in its array, by open addressing (linear
+    probing, at most half full): one random access a lookup where a binary search takes
+    twenty (that difference was most of the levels' time). A hash given twice is found at
+    its first place."""
 
     MIX = np.uint64(0xBF58476D1CE4E5B9)  # odd: spreads even small hashes over the slots
 
