@@ -32,7 +32,7 @@ CREATE TABLE "entry_documents" (
    "doc_id" INTEGER REFERENCES "documents"("id"),
    "count" INTEGER,
    PRIMARY KEY ("kind", "entry_id", "doc_id")
-);
+) WITHOUT ROWID;
 CREATE TABLE "examples" (
    "id" INTEGER PRIMARY KEY,
    "kind" TEXT,
@@ -48,7 +48,7 @@ CREATE TABLE "fillers" (
    "filler" TEXT,
    "count" INTEGER,
    PRIMARY KEY ("template_id", "filler")
-);
+) WITHOUT ROWID;
 CREATE TABLE "glosses" (
    "phrase_id" INTEGER PRIMARY KEY REFERENCES "phrases"("id"),
    "gloss" TEXT

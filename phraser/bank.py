@@ -125,11 +125,18 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         pk=("doc_id", "tag"),
         foreign_keys=[("doc_id", "documents", "id")],
     )
-    # Which documents each phrase and template occurs in, and how often.
-    db["entry_documents"].create(
-        {"kind": str, "entry_id": int, "doc_id": int, "count": int},
-        pk=("kind", "entry_id", "doc_id"),
-        foreign_keys=[("doc_id", "documents", "id")],
+    # Which documents each phrase and template occurs in, and how often. This table and
+    # `fillers` are clustered by their keys (WITHOUT ROWID): rows written in key order
+    # are appended, where a rowid table also fills a second b-tree for the key (a large
+    # bank's 751K rows: 3.1 → 1.6 s).
+    db.execute(
+        """CREATE TABLE "entry_documents" (
+   "kind" TEXT,
+   "entry_id" INTEGER,
+   "doc_id" INTEGER REFERENCES "documents"("id"),
+   "count" INTEGER,
+   PRIMARY KEY ("kind", "entry_id", "doc_id")
+) WITHOUT ROWID"""
     )
     db["phrases"].create(
         {
@@ -202,10 +209,13 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["fillers"].create(
-        {"template_id": int, "filler": str, "count": int},
-        pk=("template_id", "filler"),
-        foreign_keys=[("template_id", "templates", "id")],
+    db.execute(
+        """CREATE TABLE "fillers" (
+   "template_id" INTEGER REFERENCES "templates"("id"),
+   "filler" TEXT,
+   "count" INTEGER,
+   PRIMARY KEY ("template_id", "filler")
+) WITHOUT ROWID"""
     )
     db["pairs"].create(
         {
@@ -385,6 +395,9 @@ def write(
             set_ranks(db.conn)
         side.write(db)
         index.write(db)
+        # Statistics from a sample of each index: the planner needs their shape, not exact
+        # counts, and a full ANALYZE read every row of a large bank (≈ 1 s).
+        db.execute("PRAGMA analysis_limit = 1000")
         db.execute("ANALYZE")
         db.conn.commit()
         db.close()
