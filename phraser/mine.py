@@ -44,6 +44,7 @@ from .scan import (
     Scan,
     code_rows,
     first_per_group,
+    group_ranks,
     groups,
     row_hashes,
 )
@@ -294,21 +295,30 @@ def _entropy(count: int, sum_clogc: float) -> float:
 
 
 class ListCounts:
-    """Streaming counts of parallel list items and of the pairs they form."""
+    """Streaming counts of parallel list items and of the pairs they form.
+
+    A pair is counted under its two phrases in code point order and named the way it was
+    first seen (`pairs`): runs' counts then merge with Counter's own update."""
 
     def __init__(self) -> None:
         self.items: Counter = Counter()
-        self.pairs: Counter = Counter()
         self.extra: Counter = Counter()
+        self._pairs: Counter = Counter()
+        self._named: dict[tuple[str, str], tuple[str, str]] = {}
+
+    @property
+    def pairs(self) -> dict[tuple[str, str], int]:
+        """Each pair's count, in the order first seen, named as first seen."""
+        return {self._named[key]: n for key, n in self._pairs.items()}
 
     def merge(self, later: ListCounts) -> None:
-        """Add the counts of a later run of documents; a pair keeps the orientation it
-        was first seen in, as one pass would."""
+        """Add the counts of a later run of documents; a pair keeps the name it was first
+        seen under, as one pass would."""
         self.items.update(later.items)
         self.extra.update(later.extra)
-        for (a, b), n in later.pairs.items():
-            key = (b, a) if (b, a) in self.pairs else (a, b)
-            self.pairs[key] += n
+        self._pairs.update(later._pairs)
+        for key in later._named.keys() - self._named.keys():
+            self._named[key] = later._named[key]
 
     def add(self, items: list[str], cands: dict) -> None:
         """Count one sentence's list items.
@@ -333,8 +343,10 @@ class ListCounts:
             self.items[a] += 1
             for b in run[i + 1 : i + 3]:
                 if b is not None and b != a:
-                    key = (a, b) if (b, a) not in self.pairs else (b, a)
-                    self.pairs[key] += 1
+                    key = (a, b) if a < b else (b, a)
+                    self._pairs[key] += 1
+                    if key not in self._named:
+                        self._named[key] = (a, b)
 
 
 def _item_phrase(item: str, cands: dict, idx: int, n: int) -> str | None:
@@ -394,11 +406,13 @@ class PhraseCounts:
     def __init__(self, texts: list[str], cap: int, example: Examples):
         self.needles = Needles(texts)
         self.example = example
-        self.lens = np.array([len(t) for t in texts], dtype=np.int64)
-        self.aligned = np.zeros(len(texts), dtype=np.int64)
-        self.blocks = np.zeros(len(texts), dtype=np.int64)
-        self.in_docs = [array("q") for _ in texts]  # see `DocCounts`
+        n = len(texts)
+        self.lens = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+        self.aligned = np.zeros(n, dtype=np.int64)
+        self.blocks = np.zeros(n, dtype=np.int64)
+        self._docs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self.examples: list[list[Example]] = [[] for _ in texts]
+        self._shown = np.zeros(n, dtype=np.int64)  # examples taken of each
         self.cap = cap
 
     def measure(self, scan: Scan) -> tuple:
@@ -416,14 +430,38 @@ class PhraseCounts:
         return aligned, blocks, in_docs, (cid[shown], scan.places(pos[shown]))
 
     def merge(self, part: tuple) -> None:
-        aligned, blocks, (cids, docs, sizes), (shown, places) = part
+        """Add a run's share: counts as arrays, documents kept for `doc_counts`, and the
+        examples of phrases that still have fewer than `cap` (Python only for those)."""
+        aligned, blocks, docs, (shown, places) = part
         self.aligned += aligned
         self.blocks += blocks
-        for c, d, k in zip(cids.tolist(), docs.tolist(), sizes.tolist(), strict=True):
-            self.in_docs[c].extend((d, k))
-        for c, place in zip(shown.tolist(), places, strict=True):
-            if len(self.examples[c]) < self.cap:
-                self.examples[c].append(self.example(place))
+        self._docs.append(docs)
+        if not len(shown):
+            return
+        take = np.flatnonzero(self._shown[shown] + group_ranks(shown) < self.cap)
+        np.add.at(self._shown, shown[take], 1)
+        examples, example = self.examples, self.example
+        for c, i in zip(shown[take].tolist(), take.tolist(), strict=True):
+            examples[c].append(example(places[i]))
+
+    def doc_counts(self) -> list[DocCounts]:
+        """Each phrase's (document, occurrences) in document order, from every run's."""
+        n = len(self.lens)
+        if not self._docs:
+            return [DocCounts(array("q")) for _ in range(n)]
+        cids, docs, sizes = (np.concatenate(c) for c in zip(*self._docs, strict=True))
+        order = np.argsort(cids, kind="stable")  # runs and their documents are in order
+        flat = np.empty(2 * len(order), dtype=np.int64)
+        flat[0::2], flat[1::2] = docs[order], sizes[order]
+        # Each phrase's share of `flat`, in bytes.
+        bounds = (16 * np.searchsorted(cids[order], np.arange(n + 1))).tolist()
+        data = memoryview(flat).cast("B")
+        out = []
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            pairs = array("q")
+            pairs.frombytes(data[a:b])
+            out.append(DocCounts(pairs))
+        return out
 
 
 class TemplateCounts:
@@ -1246,10 +1284,11 @@ class Miner:
                 for run in runs
             )
             self._merge_runs(parts, runs, phrases, templates, lists)
+        in_docs = phrases.doc_counts()
         for k, g in enumerate(texts):
             st = cands[g]
             st.block_count = int(phrases.blocks[k])
-            st.in_docs = DocCounts(phrases.in_docs[k])
+            st.in_docs = in_docs[k]
             st.doc_count = len(st.in_docs)
             st.aligned = int(phrases.aligned[k]) / st.count if st.count else 0.0
             st.examples = (st.examples + phrases.examples[k])[: self.p.examples]

@@ -302,15 +302,19 @@ class Scan(Layout):
         return pos[order], ids[order]
 
 
-def first_per_group(keys: np.ndarray, cap: int) -> np.ndarray:
-    """Indexes of the first `cap` rows of each key, rows being in stream order."""
-    if not len(keys):
-        return np.zeros(0, dtype=np.int64)
+def group_ranks(keys: np.ndarray) -> np.ndarray:
+    """Each row's place among the rows of its key (0 for the first), rows in stream order."""
     order = np.argsort(keys, kind="stable")
     k = keys[order]
     starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
-    rank = np.arange(len(k)) - np.repeat(starts, np.diff(np.concatenate((starts, [len(k)]))))
-    return np.sort(order[rank < cap])
+    rank = np.empty(len(k), dtype=np.int64)
+    rank[order] = np.arange(len(k)) - np.repeat(starts, np.diff(np.append(starts, len(k))))
+    return rank
+
+
+def first_per_group(keys: np.ndarray, cap: int) -> np.ndarray:
+    """Indexes of the first `cap` rows of each key, rows being in stream order."""
+    return np.flatnonzero(group_ranks(keys) < cap)
 
 
 def groups(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

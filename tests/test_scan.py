@@ -8,7 +8,15 @@ from hypothesis import strategies as st
 
 from phraser import text as textmod
 from phraser.mine import segment
-from phraser.scan import Docs, Needles, Scan, first_per_group, groups, string_hash
+from phraser.scan import (
+    Docs,
+    Needles,
+    Scan,
+    first_per_group,
+    group_ranks,
+    groups,
+    string_hash,
+)
 
 ALPHABET = "甲乙丙丁戊，。\n a"
 
@@ -86,6 +94,8 @@ def test_groups_and_first_per_group():
     assert first.tolist() == [0, 1, 3, 5]
     assert size.tolist() == [2, 2, 1, 1]
     assert first_per_group(keys, 2).tolist() == [0, 1, 2, 4, 5]
+    assert group_ranks(keys).tolist() == [0, 0, 1, 2, 1, 0]
+    assert group_ranks(keys[:0]).tolist() == []
 
 
 def test_needles_hash_like_strings():
