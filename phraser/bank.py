@@ -15,7 +15,6 @@ import operator
 import os
 import sqlite3
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -338,8 +337,8 @@ def write(
 
     `senses` makes the sense rows and `meanings` the rows of `meanings` and `meaning_idf`:
     they may run in a second process, so they must pickle.
-    `sounds`, when given, was started on the result's phrases (or more) before mining
-    ended (it is closed here either way).
+    `sounds`, when given, was started on the result's phrases before mining ended (it
+    is closed here either way).
 
     `curation` rows (the user's pins, bans, notes and added phrases, kept in a sidecar
     file) are copied in before the rename, so a new bank never appears without them."""
@@ -357,7 +356,7 @@ def write(
         db.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KB}")
         db.execute("PRAGMA temp_store = MEMORY")
         _create_schema(db)
-        later = sounds or Sounds()
+        later = sounds or Sounds([st.text for st in result.phrases])
         readings = later.readings
         big = len(result.phrases) >= BACKGROUND_WORK
         lexical = ("senses", "sense_pack", "meanings", "meaning_idf")
@@ -389,7 +388,7 @@ def write(
             _bulk(db, "thesaurus", thesaurus)
             _bulk(db, "glosses", glosses)
             _bulk(db, "curation", curation)
-            pinyin, alike = later.get([st.text for st in result.phrases])
+            pinyin, alike = later.get()
             _write_chars(db, readings, alike)
             _write_phrases(db, result, pinyin)
             _create_indexes(db)
@@ -525,58 +524,25 @@ def _sounds_and_shapes(texts: list[str], readings: dict[str, str]):
 
 
 class Sounds:
-    """The phrases' pinyin and their characters' look-alikes, worked out ahead: pypinyin
-    takes ≈ 0.02 ms a phrase, so on a large bank a second process works them out from
-    when the miner knows its candidates (while its stats pass leaves a core idle part of
-    the time), and another for phrases that join later (`add`). `get` gives those of the
-    phrases kept, exactly what working them out on those alone gives; `close` stops the
-    processes if the build fails first. Small banks work them out in `get`."""
+    """The phrases' pinyin and their characters' look-alikes, collected later: pypinyin
+    takes ≈ 0.05 ms a phrase (12 s on a large bank), so there they are worked out in a
+    second process, started as soon as the miner knows its phrases (while it still
+    collects examples) and collected when the bank writes them; `close` stops that
+    process if the build fails before collecting it."""
 
-    def __init__(self, texts: Iterable[str] = ()):
+    def __init__(self, texts: list[str]):
         from . import sound
+        from .offload import Later
 
         self.readings = sound.char_readings()
-        self.jobs: list = []
-        #: Whether batches go to second processes: decided by the first batch's size.
-        self.background: bool | None = None
-        texts = list(texts)
-        if texts:
-            self.add(texts)
+        big = len(texts) >= BACKGROUND_WORK
+        self.job = Later(_sounds_and_shapes, texts, self.readings, background=big)
 
-    def add(self, texts: list[str]) -> None:
-        """Start on more phrases."""
-        if self.background is None:
-            self.background = len(texts) >= BACKGROUND_WORK
-        if self.background and texts:
-            from .offload import Offload
-
-            self.jobs.append(Offload(_sounds_and_shapes, texts, self.readings))
-
-    def get(self, texts: list[str]) -> tuple[dict[str, str], dict[str, str]]:
-        """The pinyin of each of `texts`, and {everyday character: look-alikes among their
-        characters} (see `shape.look_alikes`)."""
-        pinyin: dict[str, str] = {}
-        alike: dict[str, set[str]] = defaultdict(set)
-        jobs, self.jobs = self.jobs, []
-        parts = [job.get() for job in jobs]
-        known = set().union(*(sounds for sounds, _shapes in parts))
-        missing = [t for t in texts if t not in known]
-        if missing:
-            parts.append(_sounds_and_shapes(missing, self.readings))
-        for sounds, shapes in parts:
-            pinyin.update(sounds)
-            for wrong, rights in shapes.items():
-                alike[wrong].update(rights)
-        # A look-alike leads to a character of a kept phrase; each one's are in code
-        # point order, as `look_alikes` gives them.
-        chars = {c for t in texts for c in t}
-        alike_kept = {w: "".join(sorted(r & chars)) for w, r in alike.items() if r & chars}
-        return {t: pinyin[t] for t in texts}, alike_kept
+    def get(self) -> tuple[dict[str, str], dict[str, str]]:
+        return self.job.get()
 
     def close(self) -> None:
-        for job in self.jobs:
-            job.close()
-        self.jobs = []
+        self.job.close()
 
 
 class _SideFile:

@@ -190,7 +190,7 @@ def _mine_and_write(
     curation: Curation,
     workers: int,
 ) -> bank.BuildSummary:
-    sounds = bank.Sounds()  # pinyin worked out from when the candidates are known
+    sounds: list[bank.Sounds] = []  # pinyin worked out from when the phrases are known
     try:
         result = mine(
             sp,
@@ -198,7 +198,7 @@ def _mine_and_write(
             progress,
             extra=curation.added(),
             workers=workers,
-            on_phrases=sounds.add,
+            on_phrases=lambda texts: sounds.append(bank.Sounds(texts)),
         )
         senses = functools.partial(  # made in a second process on a large bank
             sense_rows,
@@ -224,7 +224,7 @@ def _mine_and_write(
             glosses=glosses,
             meanings=meanings,
             curation=curation.rows(),
-            sounds=sounds,
+            sounds=sounds[0] if sounds else None,
         )
     except BrokenProcessPool:  # a forked mining process
         raise BuildError(
@@ -234,7 +234,8 @@ def _mine_and_write(
     except OffloadError as exc:  # a second process, in mining or writing
         raise BuildError(f"{exc}; the previous bank is left as it was") from None
     finally:
-        sounds.close()
+        for job in sounds:
+            job.close()
     return bank.BuildSummary(
         documents=len(sp.docs),
         characters=sp.chars,

@@ -1466,47 +1466,37 @@ class Miner:
     # -- the whole thing ---------------------------------------------------------------
 
     def run(self, on_phrases: Callable[[list[str]], None] | None = None) -> MineResult:
-        """All the passes. `on_phrases` is told texts as soon as they are known, in
-        batches that cover the phrases mined (and may hold more): the candidates before
-        the stats pass, the list items that join after it. Work on them can start while
-        the passes run."""
+        """All the passes. `on_phrases` is told the phrases' texts as soon as they are
+        known, before the examples pass: work on them can start while it runs."""
         self.count_levels()
         cands = self.candidates()
         self.add_extra(cands)
-        early = list(cands)
-        if on_phrases is not None:
-            on_phrases(early)
-        # Their words too, by a second process on a large corpus from now: the stats
-        # pass leaves a core idle part of the time.
-        big = self.workers > 1 and len(early) >= BACKGROUND_WORDS
-        words = [Later(words_of, early, background=big)]
-        try:
-            template_counts = self.gather(cands)
-            # Most occurrences cut through a word (出贡献 in 作出贡献): a fragment after all.
-            for g in [g for g, st in cands.items() if st.aligned <= 0.5 and st.source != "added"]:
-                del cands[g]
-            self.score_phrases(cands)
-            # The templates are chosen by a forked process while this one finds the pairs
-            # and their examples: neither reads what the other makes.
-            choose = functools.partial(self.select_templates, template_counts)
-            with _in_fork(choose, self.workers > 1) as chosen:
-                del template_counts, choose
-                pairs, added = self.companions(cands)
-                told = set(early)
-                late = [g for g in added if g not in told]
-                if on_phrases is not None and late:
-                    on_phrases(late)
-                words.append(Later(words_of, late, background=big and bool(late)))
+        template_counts = self.gather(cands)
+        # Most occurrences cut through a word (出贡献 in 作出贡献): a fragment after all.
+        for g in [g for g, st in cands.items() if st.aligned <= 0.5 and st.source != "added"]:
+            del cands[g]
+        self.score_phrases(cands)
+        # The templates are chosen by a forked process while this one finds the pairs and
+        # their examples: neither reads what the other makes.
+        choose = functools.partial(self.select_templates, template_counts)
+        with _in_fork(choose, self.workers > 1) as chosen:
+            del template_counts, choose
+            pairs, added = self.companions(cands)
+            texts = [*cands, *added]
+            if on_phrases is not None:
+                on_phrases(texts)
+            # Their words too, by a second process on a large corpus: jieba's dictionary
+            # takes ≈ 1.3 s to load, and this one still has examples to collect.
+            big = self.workers > 1 and len(texts) >= BACKGROUND_WORDS
+            words = Later(words_of, texts, background=big)
+            try:
                 self.collect_examples(added, pairs)
                 templates = chosen()
-                known = dict(zip(early, words[0].get(), strict=True))
-                known.update(zip(late, words[1].get(), strict=True))
                 cands.update(added)
-                for g, st in cands.items():
-                    st.words = known[g]
-        finally:
-            for job in words:
-                job.close()
+                for st, w in zip(cands.values(), words.get(), strict=True):
+                    st.words = w
+            finally:
+                words.close()
         phrases = sorted(cands.values(), key=lambda s: -s.score)
         return MineResult(phrases, templates, pairs, self.spool.chars, self.han_chars)
 

@@ -331,33 +331,13 @@ def test_pinyin_and_look_alikes_from_a_second_process_equal_inline(monkeypatch):
     readings = sound.char_readings()
     monkeypatch.setattr(bankmod, "BACKGROUND_WORK", 1)
     later = bankmod.Sounds(texts)
-    assert later.background and later.jobs  # it did go to a second process
-    pinyin, alike = later.get(texts)
+    assert later.job.background  # it did go to a second process
+    pinyin, alike = later.get()
     assert pinyin == sound.phrase_pinyin(texts, readings)
     assert alike == shape.look_alikes(set("".join(texts)))
     later.close()
     unused = bankmod.Sounds(texts)
     unused.close()  # a failed build stops the process without waiting for it
-
-
-def test_pinyin_and_look_alikes_of_batches_equal_those_of_the_phrases_kept(monkeypatch):
-    """Started on more phrases than are kept (candidates), with a late batch: what `get`
-    gives is what the kept phrases alone give, the look-alikes of dropped phrases' own
-    characters left out."""
-    from phraser import bank as bankmod
-    from phraser import shape, sound
-
-    candidates = ["高度重视", "重新开始", "狠抓落实", "长治久安", "侍候左右", "辩证施治"]
-    late = ["待人接物", "辫子工程"]
-    kept = ["高度重视", "狠抓落实", "待人接物", "辫子工程"]
-    for background in (1, 10**9):  # second processes, then all in `get`
-        monkeypatch.setattr(bankmod, "BACKGROUND_WORK", background)
-        later = bankmod.Sounds(candidates)
-        later.add(late)
-        pinyin, alike = later.get(kept)
-        assert pinyin == sound.phrase_pinyin(kept, sound.char_readings())
-        assert alike == shape.look_alikes(set("".join(kept)))
-        later.close()
 
 
 def test_a_query_loads_none_of_the_build_side(small_bank):
