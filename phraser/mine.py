@@ -15,6 +15,7 @@ Scores are explained where they are computed; the README's design section has th
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import logging
@@ -981,7 +982,14 @@ class Miner:
         the 2.5 million of a 10M-character corpus's busiest level).
         """
         p = self.p
-        with HanText(self._bodies("counting n-grams"), self.spool.path.parent) as han:
+        # Entropies are kept by one more thread while the next level is counted (most of
+        # that is numpy, which lets go of the GIL): in level order, one level at a time.
+        keeper = ThreadPoolExecutor(1) if self.workers > 1 else None
+        kept: list = []
+        with (
+            HanText(self._bodies("counting n-grams"), self.spool.path.parent) as han,
+            keeper or contextlib.nullcontext(),
+        ):
             counts = np.zeros(1 << 16, dtype=np.int64)
             for _start, chunk in han.chunks(0):
                 counts += np.bincount(chunk, minlength=1 << 16)
@@ -1010,8 +1018,10 @@ class Miner:
                     if part is not None:
                         tally.add(part)
                 grams = tally.result()
-                left, right = _entropy_sums(grams, len(prev.hashes))
-                self._keep_entropies(prev, n - 1, left[prev.lex], right[prev.lex])
+                if keeper is None:
+                    self._keep_level(prev, n - 1, grams)
+                else:
+                    kept.append(keeper.submit(self._keep_level, prev, n - 1, grams))
                 self._report("counting n-grams", n, p.max_len + 1)
                 if n > p.max_len:
                     break
@@ -1022,6 +1032,13 @@ class Miner:
                 prev = Level(grams["hash"][frequent], grams["count"][frequent], codes, lex)
                 self._levels[n] = prev
                 del grams
+        for job in kept:
+            job.result()  # raises what the thread raised
+
+    def _keep_level(self, level: Level, size: int, grams: dict[str, np.ndarray]) -> None:
+        """Keep the entropies of `level` from the n-grams one longer (`grams`)."""
+        left, right = _entropy_sums(grams, len(level.hashes))
+        self._keep_entropies(level, size, left[level.lex], right[level.lex])
 
     def _keep_entropies(self, level: Level, size: int, left: np.ndarray, right: np.ndarray):
         """Store the entropies of the frequent `size`-grams of `level` (`left` and `right`
