@@ -369,7 +369,8 @@ def write(
             takes=lexical,
             background=big,
         )
-        companions = _companions(result)
+        ids = {st.text: i for i, st in enumerate(result.phrases, start=1)}  # 1-based positions
+        companions = _companions(result, ids)
         with db.conn:
             sentences = _fill_examples(db, result, companions)
         # Indexed from here on, while the rest is written.
@@ -384,7 +385,7 @@ def write(
         )
         del sentences
         with db.conn:
-            _fill(db, result, companions, spool, params, seconds)
+            _fill(db, result, ids, companions, spool, params, seconds)
             _bulk(db, "thesaurus", thesaurus)
             _bulk(db, "glosses", glosses)
             _bulk(db, "curation", curation)
@@ -414,13 +415,14 @@ def write(
 def _fill(
     db,
     result: MineResult,
+    ids: dict[str, int],
     companions: list[PairStat],
     spool: Spool,
     params: MineParams,
     seconds: float,
 ) -> None:
     """Every table of the mined result but the phrases themselves (rows of the big ones
-    as tuples: see `example_rows`)."""
+    as tuples: see `example_rows`); `ids` gives each phrase's id."""
     fingerprint = _fingerprint(d.sha1 for d in spool.docs)
     meta = {
         "schema_version": str(SCHEMA_VERSION),
@@ -475,7 +477,6 @@ def _fill(
             for f, n in t.fillers.most_common()
         ),
     )
-    ids = {st.text: i for i, st in enumerate(result.phrases, start=1)}  # 1-based positions
     _insert(
         db,
         "pairs",
@@ -487,10 +488,9 @@ def _fill(
     )
 
 
-def _companions(result: MineResult) -> list[PairStat]:
+def _companions(result: MineResult, ids: dict[str, int]) -> list[PairStat]:
     """The pairs a bank keeps (both phrases in it), in id order from 1."""
-    texts = {st.text for st in result.phrases}
-    return [p for p in result.pairs if p.a in texts and p.b in texts]
+    return [p for p in result.pairs if p.a in ids and p.b in ids]
 
 
 def _fill_examples(db, result: MineResult, companions: list[PairStat]) -> list[tuple[int, str]]:
