@@ -19,7 +19,6 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -55,15 +54,12 @@ def content_bigrams(text: str) -> set[str]:
     return out
 
 
-@dataclass(frozen=True)
-class Sense:
-    term: str
-    weight: float
-    part: int  # start of the morpheme it explains; -1 for the whole phrase
-    width: int  # length of that morpheme
-    #: A synonym standing for a morpheme (not the morpheme itself): a query's own
-    #: synonyms skip these rows, a synonym of a synonym being two hops from the phrase.
-    synonym: bool = False
+#: A phrase's sense terms: (term, part) → (weight, width, synonym). `part` is the start
+#: of the morpheme the term explains (-1 the whole phrase, `CONTEXT` a word seen near it),
+#: `width` that morpheme's length; `synonym` marks a synonym standing for a morpheme (not
+#: the morpheme itself): a query's own synonyms skip those rows, a synonym of a synonym
+#: being two hops from the phrase.
+SenseBag = dict[tuple[str, int], tuple[float, int, bool]]
 
 
 def _data_file(package: str, *parts: str) -> Path | None:
@@ -163,35 +159,46 @@ class Lexicon:
     def synonyms_of(self, word: str) -> set[str]:
         return {w for group in self.synonyms.get(word, ()) for w in group if w != word}
 
-    def senses(self, phrase: str, words: Iterable[str], tokenize) -> list[Sense]:
-        """The sense bag of one phrase; `tokenize` splits a gloss into words."""
-        bag: dict[tuple[str, int], Sense] = {}
+    @cached_property
+    def _long_synonyms(self) -> dict[str, tuple[str, ...]]:
+        """word → its synonyms of two characters or more, none a stop word: filled as
+        words are met, since a bank's phrases share their words (工作, 加强) many times."""
+        return {}
+
+    def long_synonyms_of(self, word: str) -> tuple[str, ...]:
+        got = self._long_synonyms.get(word)
+        if got is None:
+            got = tuple(s for s in self.synonyms_of(word) if len(s) >= 2 and s not in STOP_WORDS)
+            self._long_synonyms[word] = got
+        return got
+
+    def sense_bag(self, phrase: str, words: Iterable[str], tokenize) -> SenseBag:
+        """The sense bag of one phrase, the heaviest reading of each (term, part) kept;
+        `tokenize` splits a gloss into words. Plain tuples, not objects: a large bank
+        makes a million."""
+        bag: SenseBag = {}
 
         def add(term: str, weight: float, part: int, width: int, synonym: bool = False) -> None:
             if not term or term in STOP_WORDS or term == phrase:
                 return
-            key = (term, part)
-            if key not in bag or bag[key].weight < weight:
-                bag[key] = Sense(term, weight, part, width, synonym)
+            old = bag.get((term, part))
+            if old is None or old[0] < weight:
+                bag[term, part] = (weight, width, synonym)
 
         pos = 0
         for word in words:
-            if len(word) >= 2:
-                add(word, 1.0, pos, len(word))
-                for syn in self.synonyms_of(word):
-                    if len(syn) >= 2:
-                        add(syn, 0.8, pos, len(word), synonym=True)
-            else:
-                # A one-character word is a morpheme of its own (齐抓共管 = 齐·抓·共·管): its
-                # multi-character synonyms explain it; one-character ones are too loose.
-                add(word, 0.5, pos, 1)
-                for syn in self.synonyms_of(word):
-                    if len(syn) >= 2:
-                        add(syn, 0.6, pos, 1, synonym=True)
-            pos += len(word)
-        for syn in self.synonyms_of(phrase):
-            if len(syn) >= 2:
-                add(syn, 0.9, -1, len(phrase))
+            width = len(word)
+            # A one-character word is a morpheme of its own (齐抓共管 = 齐·抓·共·管): its
+            # multi-character synonyms explain it; one-character ones are too loose.
+            own, other = (1.0, 0.8) if width >= 2 else (0.5, 0.6)
+            add(word, own, pos, width)
+            for syn in self.long_synonyms_of(word):
+                old = bag.get((syn, pos))
+                if syn != phrase and (old is None or old[0] < other):
+                    bag[syn, pos] = (other, width, True)
+            pos += width
+        for syn in self.long_synonyms_of(phrase):
+            add(syn, 0.9, -1, len(phrase))
         gloss = self.glosses.get(phrase, "")
         if gloss:
             # The gloss in other words too: 把全部力量都投入进去 also means 所有力气.
@@ -200,7 +207,7 @@ class Lexicon:
                     add(word, 0.9, -1, len(phrase))
                     for syn in self.close_synonyms_of(word):
                         add(syn, 0.5, -1, len(phrase))
-        return list(bag.values())
+        return bag
 
 
 @functools.cache
@@ -261,10 +268,10 @@ CONTEXT = -2
 CONTEXT_REACH = 12
 
 
-def context_senses(phrase: str, sentences: Iterable[str], tokenize) -> list[Sense]:
-    """Words standing near the phrase in its example sentences (the distributional signal:
-    齐抓共管 keeps company with 部门, 配合, 合力)."""
-    seen: dict[str, Sense] = {}
+def context_words(phrase: str, sentences: Iterable[str], tokenize) -> list[str]:
+    """Words standing near the phrase in its example sentences, each once (the
+    distributional signal: 齐抓共管 keeps company with 部门, 配合, 合力)."""
+    seen: dict[str, None] = {}
     for sentence in sentences:
         at = sentence.find(phrase)
         if at < 0:
@@ -281,8 +288,8 @@ def context_senses(phrase: str, sentences: Iterable[str], tokenize) -> list[Sens
                 and all("\u4e00" <= c <= "\u9fff" for c in word)
                 and word not in phrase
             ):
-                seen.setdefault(word, Sense(word, 0.3, CONTEXT, len(phrase)))
-    return list(seen.values())
+                seen[word] = None
+    return list(seen)
 
 
 def sense_rows(
@@ -296,17 +303,19 @@ def sense_rows(
     Each phrase comes with its example sentences, for context words."""
     lexicon = lexicon or default_lexicon()
     bags = []
-    for pid, text, words, examples in phrases:
-        bag = lexicon.senses(text, words, tokenize)
-        have = {b.term for b in bag}
-        bag += [c for c in context_senses(text, examples, tokenize) if c.term not in have]
-        bags.append((pid, bag))
     df: dict[str, int] = defaultdict(int)
-    for _pid, bag in bags:
-        for term in {s.term for s in bag}:
+    for pid, text, words, examples in phrases:
+        bag = lexicon.sense_bag(text, words, tokenize)
+        terms = {term for term, _part in bag}
+        for word in context_words(text, examples, tokenize):
+            if word not in terms:
+                bag[word, CONTEXT] = (0.3, len(text), False)
+                terms.add(word)
+        for term in terms:
             df[term] += 1
+        bags.append((pid, bag))
     n = max(1, len(bags))
     idf = {term: round(math.log(1 + n / k), 4) for term, k in df.items()}
     for pid, bag in bags:
-        for s in bag:
-            yield s.term, int(s.synonym), s.part, pid, s.weight, idf[s.term], s.width
+        for (term, part), (weight, width, synonym) in bag.items():
+            yield term, int(synonym), part, pid, weight, idf[term], width
