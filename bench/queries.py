@@ -112,7 +112,7 @@ class Corpus:
                 for run in runs:
                     for n in (2, 3, 4, 5):
                         self.grams.update(run[i : i + n] for i in range(len(run) - n + 1))
-                pieces = [p for _o, p in textmod.list_items(sentence)]
+            for pieces in textmod.parallel_lists(text):
                 if len(pieces) >= 3:
                     self.items.update(p for p in pieces if textmod.HAN_RUN.fullmatch(p))
         self.clauses = sorted(set(self.clauses))

@@ -328,44 +328,49 @@ class ListCounts:
         one. A four-character item standing whole beside a whole four-character phrase is
         taken even when seen once: the parallel list is the evidence.
         """
-        run = [_item_phrase(item, cands, idx, len(items)) for idx, item in enumerate(items)]
+        last = len(items) - 1
+        run = [
+            item if item in cands else _item_phrase(item, cands, idx < last, idx > 0)
+            for idx, item in enumerate(items)
+        ]
         for idx, item in enumerate(items):
-            if run[idx] is not None or len(item) != 4 or not textmod.HAN_RUN.fullmatch(item):
+            if run[idx] is not None or len(item) != 4 or item[0] in BAD_START:
                 continue
-            if item[0] in BAD_START or item[-1] in BAD_END:
+            if item[-1] in BAD_END or not textmod.HAN_RUN.fullmatch(item):
                 continue
-            nbrs = [items[j] for j in (idx - 1, idx + 1) if 0 <= j < len(items)]
-            if any(n in cands and len(n) == 4 for n in nbrs):
+            if (idx > 0 and len(items[idx - 1]) == 4 and items[idx - 1] in cands) or (
+                idx < last and len(items[idx + 1]) == 4 and items[idx + 1] in cands
+            ):
                 run[idx] = item
                 self.extra[item] += 1
+        named, pairs = self._named, self._pairs
+        self.items.update(a for a in run if a is not None)
         for i, a in enumerate(run):
             if a is None:
                 continue
-            self.items[a] += 1
             for b in run[i + 1 : i + 3]:
                 if b is not None and b != a:
                     key = (a, b) if a < b else (b, a)
-                    self._pairs[key] += 1
-                    if key not in self._named:
-                        self._named[key] = (a, b)
+                    pairs[key] += 1
+                    if key not in named:
+                        named[key] = (a, b)
 
 
-def _item_phrase(item: str, cands: dict, idx: int, n: int) -> str | None:
-    """The phrase a list item stands for: the item itself, or the phrase at its edge.
+def _item_phrase(item: str, cands: dict, before: bool, after: bool) -> str | None:
+    """The phrase at an edge of a list item that is not one itself: at its end when an
+    item follows (`before`), at its start when one precedes (`after`).
 
     An item often carries a lead-in (各地要主动作为, 环境保护是功在当代) or a tail (利在千秋的
     崇高事业); the phrase next to the separator is the list member.
     """
-    if item in cands:
-        return item
-    if not textmod.HAN_RUN.fullmatch(item):
+    if len(item) < 4 or not textmod.HAN_RUN.fullmatch(item):
         return None
     longest = min(8, len(item) - 1)
-    if idx < n - 1:
+    if before:
         for k in range(longest, 2, -1):
             if item[-k:] in cands:
                 return item[-k:]
-    if idx > 0:
+    if after:
         for k in range(longest, 2, -1):
             if item[:k] in cands:
                 return item[:k]
@@ -439,8 +444,7 @@ class PhraseCounts:
         self._docs.append(docs)
         if not len(shown):
             return
-        take = np.flatnonzero(self._shown[shown] + group_ranks(shown) < self.cap)
-        np.add.at(self._shown, shown[take], 1)
+        take = _still_short(self._shown, shown, self.cap)
         examples, example = self.examples, self.example
         for c, i in zip(shown[take].tolist(), take.tolist(), strict=True):
             examples[c].append(example(places[i]))
@@ -924,33 +928,41 @@ class Miner:
             scan.cut(cut if scan.n >= PARALLEL_CUT_CHARS else 1)
         return scan
 
-    def _scans(self, stage: str) -> Iterator[Scan]:
-        """Every run as a `Scan` without word boundaries, reporting progress."""
+    def _over_runs(self, work: Callable[[Scan], T], stage: str, cut: bool = False) -> Iterator[T]:
+        """`work` on every run's `Scan` (its words cut when `cut`), the results in run order,
+        reporting progress. With several workers the runs go to forked processes, which
+        cut their own words; else one by one here, the words cut by all the workers.
+
+        An executor, not a Pool: a worker the system kills raises `BrokenProcessPool`
+        here, where a Pool would wait for it forever."""
+        runs = self._runs()
+        if self.workers > 1 and len(runs) > 1:
+            global _FORKED
+            _FORKED = lambda k: work(self._scan(runs[k], int(cut)))  # noqa: E731
+            try:
+                fork = multiprocessing.get_context("fork")
+                with ProcessPoolExecutor(self.workers, mp_context=fork) as pool:
+                    parts = pool.map(_call_forked, range(len(runs)))
+                    yield from self._reported(stage, runs, parts)
+            finally:
+                _FORKED = None
+        else:
+            parts = (work(self._scan(run, self.workers if cut else 0)) for run in runs)
+            yield from self._reported(stage, runs, parts)
+
+    def _reported(self, stage: str, runs: list, parts: Iterable[T]) -> Iterator[T]:
         done = 0
-        for run in self._runs():
-            yield self._scan(run)
+        for run, part in zip(runs, parts, strict=True):
+            yield part
             done += sum(self.spool.docs[k].chars for k in run[0])
             self._report(stage, done, self.spool.chars)
 
     def _measure(self, scan: Scan, cands: dict, phrases: PhraseCounts, templates: TemplateCounts):
         """The stats pass over one run: phrase, template and list counts."""
         lists = ListCounts()
-        for _line, _col, sentence in textmod.sentences(scan.text):
-            if textmod.LIST_SEP.search(sentence):
-                items = textmod.list_items(sentence)
-                if len(items) >= 2:
-                    lists.add([it for _o, it in items], cands)
+        for items in textmod.parallel_lists(scan.text):
+            lists.add(items, cands)
         return phrases.measure(scan), templates.measure(scan, self.p.examples), lists
-
-    def _merge_runs(self, parts, runs, phrases, templates, lists) -> None:
-        """Runs' counts merged in corpus order, as one pass over them would count."""
-        done = 0
-        for run, (phrase_part, (template_part, text), run_lists) in zip(runs, parts, strict=True):
-            phrases.merge(phrase_part)
-            templates.merge(template_part, text)
-            lists.merge(run_lists)
-            done += sum(self.spool.docs[k].chars for k in run[0])
-            self._report("gathering statistics", done, self.spool.chars)
 
     def _bodies(self, stage: str) -> Iterator[str]:
         """Every document's text, in spool order, reporting progress."""
@@ -1282,25 +1294,16 @@ class Miner:
         templates.tail_counts = np.array([self.tails[t] for t in templates.tails], dtype=float)
         self._forget()
         lists = ListCounts()
-        runs = self._runs()
-        if self.workers > 1 and len(runs) > 1:
-            global _FORKED
-            _FORKED = lambda k: self._measure(self._scan(runs[k], 1), cands, phrases, templates)  # noqa: E731
-            try:
-                # An executor, not a Pool: a worker the system kills raises here
-                # (BrokenProcessPool) where a Pool would wait for it forever.
-                fork = multiprocessing.get_context("fork")
-                with ProcessPoolExecutor(self.workers, mp_context=fork) as pool:
-                    parts = pool.map(_call_forked, range(len(runs)))
-                    self._merge_runs(parts, runs, phrases, templates, lists)
-            finally:
-                _FORKED = None
-        else:
-            parts = (
-                self._measure(self._scan(run, self.workers), cands, phrases, templates)
-                for run in runs
-            )
-            self._merge_runs(parts, runs, phrases, templates, lists)
+
+        def measure(scan: Scan) -> tuple:
+            return self._measure(scan, cands, phrases, templates)
+
+        for phrase_part, (template_part, text), run_lists in self._over_runs(
+            measure, "gathering statistics", cut=True
+        ):
+            phrases.merge(phrase_part)
+            templates.merge(template_part, text)
+            lists.merge(run_lists)
         in_docs = phrases.doc_counts()
         for k, g in enumerate(texts):
             st = cands[g]
@@ -1440,42 +1443,27 @@ class Miner:
         added_ids = np.array([kid[g] for g in added], dtype=np.int64)
         pair_keys = np.array([kid[x.a] * len(keys) + kid[x.b] for x in pairs], dtype=np.uint64)
         pair_index = HashIndex(pair_keys)  # pairs are distinct (a, b)
+        find = functools.partial(
+            _run_examples,
+            needles=needles,
+            added_ids=added_ids,
+            pair_index=pair_index if pairs else None,
+            keys=len(keys),
+            cap=cap,
+        )
         docs: dict[str, Counter] = defaultdict(Counter)
-        for scan in self._scans("collecting examples"):
-            pos, ids = scan.find(needles)
-            sent = scan.sentence_start[pos].astype(np.int64)
-            first, _ = groups(ids, sent)  # each key's first occurrence in each sentence
-            pos, ids, sent = pos[first], ids[first].astype(np.int64), sent[first]
-            mine = np.isin(ids, added_ids)
-            if mine.any():
-                ap, ai = pos[mine], ids[mine]
-                doc = scan.doc_of(ap)
-                at, size = groups(ai, doc)
-                for i, d, n in zip(ai[at].tolist(), doc[at].tolist(), size.tolist(), strict=True):
-                    docs[keys[i]][int(scan.docs.idx[d])] += n
-                shown = first_per_group(ai, cap)
-                for i, place in zip(ai[shown].tolist(), scan.places(ap[shown]), strict=True):
-                    st = added[keys[i]]
-                    if len(st.examples) < cap:
-                        st.examples.append(self.example(place))
-            if not len(pairs):
-                continue
-            # Every two keys in one sentence that make a pair, at the first one's place.
-            order = np.argsort(sent, kind="stable")
-            rows, pairs_met = [], []
-            for row, partner in _within_groups_chunked(sent[order]):
-                row, partner = order[row], order[partner]
-                at = pair_index.find((ids[row] * len(keys) + ids[partner]).astype(np.uint64))
-                hit = at >= 0
-                rows.append(row[hit])
-                pairs_met.append(at[hit].astype(np.int64))
-            row, pair = np.concatenate(rows), np.concatenate(pairs_met)
-            ordered = np.argsort(row, kind="stable")
-            row, pair = row[ordered], pair[ordered]
-            shown = first_per_group(pair, cap)
-            for x, place in zip(pair[shown].tolist(), scan.places(pos[row[shown]]), strict=True):
-                if len(pairs[x].examples) < cap:
-                    pairs[x].examples.append(self.example(place))
+        key_shown = np.zeros(len(keys), dtype=np.int64)  # examples taken of each
+        pair_shown = np.zeros(len(pairs), dtype=np.int64)
+        example = self.example
+        for in_docs, (ids, places), (xs, pair_places) in self._over_runs(
+            find, "collecting examples"
+        ):
+            for i, d, n in in_docs:
+                docs[keys[i]][d] += n
+            for k in _still_short(key_shown, ids, cap).tolist():
+                added[keys[ids[k]]].examples.append(example(places[k]))
+            for k in _still_short(pair_shown, xs, cap).tolist():
+                pairs[xs[k]].examples.append(example(pair_places[k]))
         for g, st in added.items():
             st.doc_count = len(docs[g]) or 1
             st.in_docs = sorted(docs[g].items())
@@ -1516,6 +1504,62 @@ class Miner:
                 words.close()
         phrases = sorted(cands.values(), key=lambda s: -s.score)
         return MineResult(phrases, templates, pairs, self.spool.chars, self.han_chars)
+
+
+def _still_short(taken: np.ndarray, ids: np.ndarray, cap: int) -> np.ndarray:
+    """Which of a run's example places (each id's first `cap`, in stream order) still fit
+    under `cap` per id after the runs before, counted into `taken`: numpy chooses, so
+    Python touches only the places kept."""
+    take = np.flatnonzero(taken[ids] + group_ranks(ids) < cap)
+    np.add.at(taken, ids[take], 1)
+    return take
+
+
+def _run_examples(
+    scan: Scan,
+    needles: Needles,
+    added_ids: np.ndarray,
+    pair_index: HashIndex | None,
+    keys: int,
+    cap: int,
+) -> tuple[list[tuple[int, int, int]], tuple[np.ndarray, list], tuple[np.ndarray, list]]:
+    """One run's share of the examples pass (possibly in a worker), to merge in run order:
+    the added phrases' (key, document, sentences), their first `cap` places as (keys,
+    places), and the first `cap` places of each pair (two keys in one sentence, at the
+    first one's place) as (pairs, places).
+    Keys are numbered as in `needles`, pairs as in `pair_index`."""
+    pos, ids = scan.find(needles)
+    sent = scan.sentence_start[pos].astype(np.int64)
+    first, _ = groups(ids, sent)  # each key's first occurrence in each sentence
+    pos, ids, sent = pos[first], ids[first].astype(np.int64), sent[first]
+    mine = np.isin(ids, added_ids)
+    in_docs: list[tuple[int, int, int]] = []
+    none = np.zeros(0, dtype=np.int64)
+    shown: tuple[np.ndarray, list] = (none, [])
+    if mine.any():
+        ap, ai = pos[mine], ids[mine]
+        doc = scan.doc_of(ap)
+        at, size = groups(ai, doc)
+        in_docs = list(
+            zip(ai[at].tolist(), scan.docs.idx[doc[at]].tolist(), size.tolist(), strict=True)
+        )
+        first = first_per_group(ai, cap)
+        shown = (ai[first], scan.places(ap[first]))
+    if pair_index is None:
+        return in_docs, shown, (none, [])
+    order = np.argsort(sent, kind="stable")
+    rows, pairs_met = [], []
+    for row, partner in _within_groups_chunked(sent[order]):
+        row, partner = order[row], order[partner]
+        at = pair_index.find((ids[row] * keys + ids[partner]).astype(np.uint64))
+        hit = at >= 0
+        rows.append(row[hit])
+        pairs_met.append(at[hit].astype(np.int64))
+    row, pair = np.concatenate(rows), np.concatenate(pairs_met)
+    ordered = np.argsort(row, kind="stable")
+    row, pair = row[ordered], pair[ordered]
+    first = first_per_group(pair, cap)
+    return in_docs, shown, (pair[first], scan.places(pos[row[first]]))
 
 
 #: Pairs of keys `collect_examples` matches at a time (its arrays ≈ 50 bytes a pair).

@@ -415,13 +415,13 @@ def test_phrase_pinyin_spells_as_pypinyin_does():
     assert sound.phrase_pinyin(texts[::-1], readings) == expected
 
 
-@pytest.mark.parametrize("stage", ["select_templates", "_measure"])
+@pytest.mark.parametrize("stage", ["select_templates", "_measure", "_run_examples"])
 def test_a_mining_process_killed_fails_the_build_with_a_message(
     tmp_path, small_corpus, monkeypatch, stage
 ):
-    """A forked mining process the system kills (for memory, say: a stats-pass worker or
-    the templates' process) ends the build with a one-line reason, not a wait forever, and
-    leaves the previous bank as it was."""
+    """A forked mining process the system kills (for memory, say: a worker of the stats
+    pass or of the examples pass, or the templates' process) ends the build with a
+    one-line reason, not a wait forever, and leaves the previous bank as it was."""
     import os
 
     from phraser import mine as minemod
@@ -430,7 +430,8 @@ def test_a_mining_process_killed_fails_the_build_with_a_message(
     build([small_corpus], db)
     before = db.read_bytes()
     monkeypatch.setattr(minemod, "MIN_RUN_CHARS", 1)  # several runs: the workers are used
-    monkeypatch.setattr(minemod.Miner, stage, lambda self, *args: os._exit(9))
+    owner = minemod.Miner if hasattr(minemod.Miner, stage) else minemod
+    monkeypatch.setattr(owner, stage, lambda *args, **kwargs: os._exit(9))
     with pytest.raises(BuildError, match="mining process stopped.*--workers 1"):
         build([small_corpus], db, workers=2)
     assert db.read_bytes() == before

@@ -267,12 +267,13 @@ def test_clause_offsets():
         assert sentence[off : off + len(clause)] == clause
 
 
-def test_list_items_split_on_both_separators():
-    sentence = textmod.normalise("统一思想、提高认识，高度重视；狠抓落实")
-    items = textmod.list_items(sentence)
-    assert [it for _o, it in items] == ["统一思想", "提高认识", "高度重视", "狠抓落实"]
-    for off, item in items:
-        assert sentence[off : off + len(item)] == item
+def test_parallel_lists_split_on_every_separator_inside_sentences():
+    text = textmod.normalise("统一思想、提高认识，高度重视；狠抓落实。一句话。 甲 、乙\n丙：丁")
+    assert list(textmod.parallel_lists(text)) == [
+        ["统一思想", "提高认识", "高度重视"],  # ； ends a sentence
+        ["甲", "乙"],  # stripped
+        ["丙", "丁"],
+    ]
 
 
 def test_find_files_filters_suffixes_and_hidden(tmp_path):
