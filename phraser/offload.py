@@ -16,6 +16,7 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -46,17 +47,19 @@ class Offload:
         self._send((fn, args))
 
     def _send(self, job: tuple) -> None:
-        try:
-            pickle.dump(job, self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            self.proc.stdin.close()
-        except BrokenPipeError:
-            pass  # it died at start; `get` reports it
+        """Pickle the job here, and write it from a thread: the child reads it only once
+        it has started and imported what the job needs (≈ 0.5 s), and this process has
+        better things to do than wait on a full pipe meanwhile."""
+        data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+        self.writer = threading.Thread(target=_write_all, args=(self.proc.stdin, data), daemon=True)
+        self.writer.start()
 
     def get(self) -> Any:
         if self.proc is None:
             raise OffloadError("the second process was stopped")
         out = self.proc.stdout.read()
         code = self.proc.wait()
+        self.writer.join()
         self.proc.stdout.close()
         self.proc = None
         if code != 0:
@@ -76,9 +79,18 @@ class Offload:
         if self.proc is not None:
             self.proc.kill()
             self.proc.wait()
+            self.writer.join()
             self.proc.stdout.close()
             self.errors.close()
             self.proc = None
+
+
+def _write_all(pipe, data: bytes) -> None:
+    try:
+        with pipe:
+            pipe.write(data)
+    except (BrokenPipeError, ValueError, OSError):
+        pass  # the child died (its `get` reports it) or was stopped (`close`)
 
 
 class Later:
