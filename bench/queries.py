@@ -112,9 +112,9 @@ class Corpus:
                 for run in runs:
                     for n in (2, 3, 4, 5):
                         self.grams.update(run[i : i + n] for i in range(len(run) - n + 1))
-            for pieces in textmod.parallel_lists(text):
-                if len(pieces) >= 3:
-                    self.items.update(p for p in pieces if textmod.HAN_RUN.fullmatch(p))
+            for items in textmod.parallel_lists(text):
+                if len(items) >= 3:
+                    self.items.update(p for _at, p in items if textmod.HAN_RUN.fullmatch(p))
         self.clauses = sorted(set(self.clauses))
         from phraser.lexicon import Lexicon
 

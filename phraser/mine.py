@@ -296,54 +296,69 @@ def _entropy(count: int, sum_clogc: float) -> float:
 
 
 class ListCounts:
-    """Streaming counts of parallel list items and of the pairs they form.
+    """Streaming counts of parallel list items and of the pairs they form, with the places
+    where each pair was first counted (its examples: the two side by side in a list).
 
     A pair is counted under its two phrases in code point order and named the way it was
     first seen (`pairs`): runs' counts then merge with Counter's own update."""
 
-    def __init__(self) -> None:
+    def __init__(self, cap: int) -> None:
         self.items: Counter = Counter()
         self.extra: Counter = Counter()
         self._pairs: Counter = Counter()
         self._named: dict[tuple[str, str], tuple[str, str]] = {}
+        self.cap = cap
+        #: Each pair's first `cap` places: text offsets while a run is read, then
+        #: (document, line, column, sentence) from `place`.
+        self.shown: dict[tuple[str, str], list] = {}
 
     @property
     def pairs(self) -> dict[tuple[str, str], int]:
         """Each pair's count, in the order first seen, named as first seen."""
         return {self._named[key]: n for key, n in self._pairs.items()}
 
+    def examples(self, pair: tuple[str, str]) -> list:
+        """The first places of a pair named as in `pairs`."""
+        a, b = pair
+        return self.shown.get((a, b) if a < b else (b, a), [])
+
     def merge(self, later: ListCounts) -> None:
         """Add the counts of a later run of documents; a pair keeps the name it was first
-        seen under, as one pass would."""
+        seen under, and its first places, as one pass would."""
         self.items.update(later.items)
         self.extra.update(later.extra)
         self._pairs.update(later._pairs)
         for key in later._named.keys() - self._named.keys():
             self._named[key] = later._named[key]
+        for key, places in later.shown.items():
+            mine = self.shown.setdefault(key, [])
+            if len(mine) < self.cap:
+                mine += places[: self.cap - len(mine)]
 
-    def add(self, items: list[str], cands: dict) -> None:
-        """Count one sentence's list items.
+    def add(self, items: list[tuple[int, str]], cands: dict) -> None:
+        """Count one sentence's list items, given as (text offset, item).
 
         An item is a phrase when it is one, or (first/last item) when it ends/starts with
         one. A four-character item standing whole beside a whole four-character phrase is
         taken even when seen once: the parallel list is the evidence.
         """
-        last = len(items) - 1
+        texts = [item for _at, item in items]
+        last = len(texts) - 1
         run = [
             item if item in cands else _item_phrase(item, cands, idx < last, idx > 0)
-            for idx, item in enumerate(items)
+            for idx, item in enumerate(texts)
         ]
-        for idx, item in enumerate(items):
+        for idx, item in enumerate(texts):
             if run[idx] is not None or len(item) != 4 or item[0] in BAD_START:
                 continue
             if item[-1] in BAD_END or not textmod.HAN_RUN.fullmatch(item):
                 continue
-            if (idx > 0 and len(items[idx - 1]) == 4 and items[idx - 1] in cands) or (
-                idx < last and len(items[idx + 1]) == 4 and items[idx + 1] in cands
+            if (idx > 0 and len(texts[idx - 1]) == 4 and texts[idx - 1] in cands) or (
+                idx < last and len(texts[idx + 1]) == 4 and texts[idx + 1] in cands
             ):
                 run[idx] = item
                 self.extra[item] += 1
-        named, pairs = self._named, self._pairs
+        named, pairs, shown, cap = self._named, self._pairs, self.shown, self.cap
         self.items.update(a for a in run if a is not None)
         for i, a in enumerate(run):
             if a is None:
@@ -354,6 +369,20 @@ class ListCounts:
                     pairs[key] += 1
                     if key not in named:
                         named[key] = (a, b)
+                    where = shown.setdefault(key, [])
+                    if len(where) < cap:
+                        at, item = items[i]
+                        where.append(at if item.startswith(a) else at + len(item) - len(a))
+
+    def place(self, scan: Scan) -> None:
+        """Turn a run's text offsets into places, before the counts leave its worker."""
+        keys = list(self.shown)
+        sizes = [len(self.shown[key]) for key in keys]
+        flat = np.fromiter((at for key in keys for at in self.shown[key]), dtype=np.int64)
+        places = iter(scan.places(flat)) if len(flat) else iter(())
+        self.shown = {
+            key: [next(places) for _ in range(n)] for key, n in zip(keys, sizes, strict=True)
+        }
 
 
 def _item_phrase(item: str, cands: dict, before: bool, after: bool) -> str | None:
@@ -959,9 +988,10 @@ class Miner:
 
     def _measure(self, scan: Scan, cands: dict, phrases: PhraseCounts, templates: TemplateCounts):
         """The stats pass over one run: phrase, template and list counts."""
-        lists = ListCounts()
+        lists = ListCounts(self.p.examples)
         for items in textmod.parallel_lists(scan.text):
             lists.add(items, cands)
+        lists.place(scan)
         return phrases.measure(scan), templates.measure(scan, self.p.examples), lists
 
     def _bodies(self, stage: str) -> Iterator[str]:
@@ -1293,7 +1323,7 @@ class Miner:
         templates.head_counts = np.array([self.heads[h] for h in templates.heads], dtype=float)
         templates.tail_counts = np.array([self.tails[t] for t in templates.tails], dtype=float)
         self._forget()
-        lists = ListCounts()
+        lists = ListCounts(self.p.examples)
 
         def measure(scan: Scan) -> tuple:
             return self._measure(scan, cands, phrases, templates)
@@ -1406,8 +1436,9 @@ class Miner:
     def companions(self, cands: dict[str, PhraseStat]) -> tuple[list[PairStat], dict]:
         """Pairs of phrases side by side in a list, scored by the Ochiai coefficient.
 
-        c(a,b)/√(c(a)·c(b)) stays honest at the low counts companions have. Items seen
-        once but standing in a parallel list become phrases too (see ListCounts).
+        c(a,b)/√(c(a)·c(b)) stays honest at the low counts companions have. A pair's
+        examples are the first sentences it was counted in. Items seen once but standing
+        in a parallel list become phrases too (see ListCounts).
         """
         lists = self.lists
         added = {}
@@ -1424,46 +1455,28 @@ class Miner:
         for (a, b), c in lists.pairs.items():
             ca, cb = lists.items[a], lists.items[b]
             score = c / math.sqrt(ca * cb)
-            pairs.append(PairStat(a, b, c, score, math.log(c * total / (ca * cb))))
+            examples = [self.example(place) for place in lists.examples((a, b))]
+            pairs.append(PairStat(a, b, c, score, math.log(c * total / (ca * cb)), examples))
         pairs.sort(key=lambda x: (-x.score * math.log1p(x.count), -x.count))
         return pairs, added
 
     # -- pass 3: examples ------------------------------------------------------------
 
-    def collect_examples(self, added: dict[str, PhraseStat], pairs: list[PairStat]) -> None:
-        """Example sentences for entries chosen after the stats pass: companion pairs
-        (sentences holding both) and phrases that joined from parallel lists (with the
-        documents they are in, counted in sentences)."""
-        cap = self.p.examples
-        keys = list(dict.fromkeys([*added, *(x.a for x in pairs), *(x.b for x in pairs)]))
-        if not keys:
+    def collect_examples(self, added: dict[str, PhraseStat]) -> None:
+        """Example sentences, and the documents they are in (counted in sentences), of
+        the phrases that joined from parallel lists after the stats pass."""
+        if not added:
             return
-        kid = {k: i for i, k in enumerate(keys)}
-        needles = Needles(keys)
-        added_ids = np.array([kid[g] for g in added], dtype=np.int64)
-        pair_keys = np.array([kid[x.a] * len(keys) + kid[x.b] for x in pairs], dtype=np.uint64)
-        pair_index = HashIndex(pair_keys)  # pairs are distinct (a, b)
-        find = functools.partial(
-            _run_examples,
-            needles=needles,
-            added_ids=added_ids,
-            pair_index=pair_index if pairs else None,
-            keys=len(keys),
-            cap=cap,
-        )
+        cap = self.p.examples
+        keys = list(added)
+        find = functools.partial(_run_examples, needles=Needles(keys), cap=cap)
         docs: dict[str, Counter] = defaultdict(Counter)
-        key_shown = np.zeros(len(keys), dtype=np.int64)  # examples taken of each
-        pair_shown = np.zeros(len(pairs), dtype=np.int64)
-        example = self.example
-        for in_docs, (ids, places), (xs, pair_places) in self._over_runs(
-            find, "collecting examples"
-        ):
+        shown = np.zeros(len(keys), dtype=np.int64)  # examples taken of each
+        for in_docs, (ids, places) in self._over_runs(find, "collecting examples"):
             for i, d, n in in_docs:
                 docs[keys[i]][d] += n
-            for k in _still_short(key_shown, ids, cap).tolist():
-                added[keys[ids[k]]].examples.append(example(places[k]))
-            for k in _still_short(pair_shown, xs, cap).tolist():
-                pairs[xs[k]].examples.append(example(pair_places[k]))
+            for k in _still_short(shown, ids, cap).tolist():
+                added[keys[ids[k]]].examples.append(self.example(places[k]))
         for g, st in added.items():
             st.doc_count = len(docs[g]) or 1
             st.in_docs = sorted(docs[g].items())
@@ -1482,7 +1495,8 @@ class Miner:
             del cands[g]
         self.score_phrases(cands)
         # The templates are chosen by a forked process while this one finds the pairs and
-        # their examples: neither reads what the other makes.
+        # the examples of the phrases that joined from lists: neither reads what the other
+        # makes.
         choose = functools.partial(self.select_templates, template_counts)
         with _in_fork(choose, self.workers > 1) as chosen:
             del template_counts, choose
@@ -1495,7 +1509,7 @@ class Miner:
             big = self.workers > 1 and len(texts) >= BACKGROUND_WORDS
             words = Later(words_of, texts, background=big)
             try:
-                self.collect_examples(added, pairs)
+                self.collect_examples(added)
                 templates = chosen()
                 cands.update(added)
                 for st, w in zip(cands.values(), words.get(), strict=True):
@@ -1516,87 +1530,22 @@ def _still_short(taken: np.ndarray, ids: np.ndarray, cap: int) -> np.ndarray:
 
 
 def _run_examples(
-    scan: Scan,
-    needles: Needles,
-    added_ids: np.ndarray,
-    pair_index: HashIndex | None,
-    keys: int,
-    cap: int,
-) -> tuple[list[tuple[int, int, int]], tuple[np.ndarray, list], tuple[np.ndarray, list]]:
+    scan: Scan, needles: Needles, cap: int
+) -> tuple[list[tuple[int, int, int]], tuple[np.ndarray, list]]:
     """One run's share of the examples pass (possibly in a worker), to merge in run order:
-    the added phrases' (key, document, sentences), their first `cap` places as (keys,
-    places), and the first `cap` places of each pair (two keys in one sentence, at the
-    first one's place) as (pairs, places).
-    Keys are numbered as in `needles`, pairs as in `pair_index`."""
+    each key's (key, document, sentences) and its first `cap` places as (keys, places),
+    one place a sentence. Keys are numbered as in `needles`."""
     pos, ids = scan.find(needles)
-    sent = scan.sentence_start[pos].astype(np.int64)
+    sent = scan.sentence_start[pos]
     first, _ = groups(ids, sent)  # each key's first occurrence in each sentence
-    pos, ids, sent = pos[first], ids[first].astype(np.int64), sent[first]
-    mine = np.isin(ids, added_ids)
-    in_docs: list[tuple[int, int, int]] = []
-    none = np.zeros(0, dtype=np.int64)
-    shown: tuple[np.ndarray, list] = (none, [])
-    if mine.any():
-        ap, ai = pos[mine], ids[mine]
-        doc = scan.doc_of(ap)
-        at, size = groups(ai, doc)
-        in_docs = list(
-            zip(ai[at].tolist(), scan.docs.idx[doc[at]].tolist(), size.tolist(), strict=True)
-        )
-        first = first_per_group(ai, cap)
-        shown = (ai[first], scan.places(ap[first]))
-    if pair_index is None:
-        return in_docs, shown, (none, [])
-    order = np.argsort(sent, kind="stable")
-    rows, pairs_met = [], []
-    for row, partner in _within_groups_chunked(sent[order]):
-        row, partner = order[row], order[partner]
-        at = pair_index.find((ids[row] * keys + ids[partner]).astype(np.uint64))
-        hit = at >= 0
-        rows.append(row[hit])
-        pairs_met.append(at[hit].astype(np.int64))
-    row, pair = np.concatenate(rows), np.concatenate(pairs_met)
-    ordered = np.argsort(row, kind="stable")
-    row, pair = row[ordered], pair[ordered]
-    first = first_per_group(pair, cap)
-    return in_docs, shown, (pair[first], scan.places(pos[row[first]]))
-
-
-#: Pairs of keys `collect_examples` matches at a time (its arrays ≈ 50 bytes a pair).
-PAIR_CHUNK = 1_000_000
-
-
-def _within_groups_chunked(labels: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """`_within_groups` of sorted `labels`, a run of whole groups at a time of about
-    `PAIR_CHUNK` pairs: a scan's sentences held 9.3M pairs of keys on the large corpus, and
-    all at once they were a 270 MB peak."""
-    if not len(labels):
-        yield _within_groups(labels)
-        return
-    starts = np.flatnonzero(np.concatenate(([True], labels[1:] != labels[:-1])))
-    ends = np.append(starts[1:], len(labels))
-    sizes = ends - starts
-    total = np.cumsum(sizes * (sizes - 1))
-    cuts = np.searchsorted(total, np.arange(PAIR_CHUNK, total[-1], PAIR_CHUNK)) + 1
-    for a, b in itertools.pairwise([0, *np.unique(cuts).tolist(), len(starts)]):
-        if a < b:
-            lo, hi = int(starts[a]), int(ends[b - 1])
-            row, partner = _within_groups(labels[lo:hi])
-            yield row + lo, partner + lo
-
-
-def _within_groups(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every ordered pair (i, j), i ≠ j, of indexes with equal `labels` (sorted)."""
-    if not len(labels):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.concatenate(([True], labels[1:] != labels[:-1])))
-    sizes = np.diff(np.append(starts, len(labels)))
-    size = np.repeat(sizes, sizes)  # each row's group size
-    row = np.repeat(np.arange(len(labels)), size)
-    first = np.repeat(np.repeat(starts, sizes), size)
-    partner = first + (np.arange(len(row)) - np.repeat(np.cumsum(size) - size, size))
-    keep = row != partner
-    return row[keep], partner[keep]
+    pos, ids = pos[first], ids[first].astype(np.int64)
+    doc = scan.doc_of(pos)
+    at, size = groups(ids, doc)
+    in_docs = list(
+        zip(ids[at].tolist(), scan.docs.idx[doc[at]].tolist(), size.tolist(), strict=True)
+    )
+    shown = first_per_group(ids, cap)
+    return in_docs, (ids[shown], scan.places(pos[shown]))
 
 
 def mine(

@@ -25,6 +25,8 @@ HAN_RUN = re.compile(f"[{HAN}]+")
 HAN_CHAR = re.compile(f"[{HAN}]")
 #: Sentence ends. A newline ends a paragraph and so a sentence too.
 SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
+#: A sentence: a run of anything but sentence ends.
+SENTENCE = re.compile(r"[^。！？!?；;\n]+")
 #: Separators between parallel list items inside one sentence.
 LIST_SEP = re.compile(r"[、，,；;：:]")
 
@@ -286,12 +288,20 @@ def clauses(sentence: str) -> list[tuple[int, str]]:
     return [(m.start(), m.group()) for m in HAN_RUN.finditer(sentence)]
 
 
-def parallel_lists(text: str) -> Iterator[list[str]]:
-    """The list items of every sentence of `text` that has two or more: its pieces between
-    list separators (、，；：), stripped. One split per sentence: the stats pass reads
-    every sentence of a corpus this way."""
+def parallel_lists(text: str) -> Iterator[list[tuple[int, str]]]:
+    """The list items of every sentence of `text` that has two or more, as (offset in
+    `text`, item): its pieces between list separators (、，；：, one character each),
+    stripped. One split per sentence: the stats pass reads every sentence this way."""
     split = LIST_SEP.split
-    for sentence in SENTENCE_END.split(text):
-        items = [piece for piece in map(str.strip, split(sentence)) if piece]
+    for match in SENTENCE.finditer(text):
+        pieces = split(match.group())
+        if len(pieces) < 2:
+            continue
+        at, items = match.start(), []
+        for piece in pieces:
+            item = piece.strip()
+            if item:
+                items.append((at + len(piece) - len(piece.lstrip()), item))
+            at += len(piece) + 1
         if len(items) >= 2:
             yield items

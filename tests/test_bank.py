@@ -416,22 +416,27 @@ def test_phrase_pinyin_spells_as_pypinyin_does():
 
 
 @pytest.mark.parametrize("stage", ["select_templates", "_measure", "_run_examples"])
-def test_a_mining_process_killed_fails_the_build_with_a_message(
-    tmp_path, small_corpus, monkeypatch, stage
-):
+def test_a_mining_process_killed_fails_the_build_with_a_message(tmp_path, monkeypatch, stage):
     """A forked mining process the system kills (for memory, say: a worker of the stats
     pass or of the examples pass, or the templates' process) ends the build with a
     one-line reason, not a wait forever, and leaves the previous bank as it was."""
-    import os
-
     from phraser import mine as minemod
 
+    # A list-born phrase (上下联动), so that the examples pass has work.
+    corpus = write_corpus(
+        tmp_path / "corpus", dict(SMALL_DOCS, **{"lists.txt": "各部门要求：狠抓落实、上下联动。\n"})
+    )
     db = tmp_path / "bank.sqlite"
-    build([small_corpus], db)
+    build([corpus], db)
+    assert (
+        sqlite3.connect(db)
+        .execute("select count(*) from phrases where source = 'list'")
+        .fetchone()[0]
+    )
     before = db.read_bytes()
     monkeypatch.setattr(minemod, "MIN_RUN_CHARS", 1)  # several runs: the workers are used
     owner = minemod.Miner if hasattr(minemod.Miner, stage) else minemod
     monkeypatch.setattr(owner, stage, lambda *args, **kwargs: os._exit(9))
     with pytest.raises(BuildError, match="mining process stopped.*--workers 1"):
-        build([small_corpus], db, workers=2)
+        build([corpus], db, workers=2)
     assert db.read_bytes() == before

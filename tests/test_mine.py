@@ -335,42 +335,26 @@ def test_default_workers_are_the_cores_within_bounds():
     assert 1 <= default_workers() <= MAX_WORKERS
 
 
-def test_pairs_within_groups():
-    import numpy as np
-
-    from phraser.mine import _within_groups
-
-    row, partner = _within_groups(np.array([1, 1, 2, 3, 3, 3]))
-    assert sorted(zip(row.tolist(), partner.tolist(), strict=True)) == [
-        (0, 1),
-        (1, 0),
-        (3, 4),
-        (3, 5),
-        (4, 3),
-        (4, 5),
-        (5, 3),
-        (5, 4),
-    ]
-
-
-@pytest.mark.parametrize("chunk", [1, 5, 40, 10**9])
-def test_pairs_within_groups_come_out_alike_chunk_by_chunk(monkeypatch, chunk):
-    import numpy as np
-
-    from phraser import mine as minemod
-
-    monkeypatch.setattr(minemod, "PAIR_CHUNK", chunk)
-    labels = np.sort(np.random.default_rng(7).integers(0, 30, size=200))
-    parts = list(minemod._within_groups_chunked(labels))
-    whole = minemod._within_groups(labels)
-    assert len(whole[0]) > 1000
-    for got, want in zip(
-        (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])),
-        whole,
-        strict=True,
-    ):
-        assert np.array_equal(got, want)
-    assert [len(x) for x in next(minemod._within_groups_chunked(labels[:0]))] == [0, 0]
+def test_a_pairs_examples_are_the_lists_it_was_counted_in(tmp_path):
+    """A companion pair's example sentences show the two side by side in a list (where
+    the pair was counted), not any sentence that happens to hold both."""
+    body = (
+        "会议说统一思想和提高认识是大事。"  # both, not a list of them
+        + "要统一思想、提高认识、加强领导。" * 3
+        + "各地统一思想，提高认识，狠抓落实。" * 2
+        + "加强领导、狠抓落实。" * 3
+    )
+    (tmp_path / "a.txt").write_text(body * 4, encoding="utf-8")
+    with spool([tmp_path]) as sp:
+        result = mine(sp, MineParams(min_count=2, min_pmi=0.0, min_entropy=0.0))
+    pair = next(x for x in result.pairs if {x.a, x.b} == {"统一思想", "提高认识"})
+    assert pair.examples
+    for ex in pair.examples:
+        assert any(sep in ex.sentence for sep in "、，,")
+        assert pair.a in ex.sentence and pair.b in ex.sentence
+    first = pair.examples[0]
+    assert first.sentence.startswith("要统一思想")  # not the opening sentence
+    assert (body * 4)[first.col - 1 :].startswith(pair.a)  # placed at its first phrase
 
 
 def test_doc_counts_read_as_the_list_of_pairs_they_pack():

@@ -269,11 +269,15 @@ def test_clause_offsets():
 
 def test_parallel_lists_split_on_every_separator_inside_sentences():
     text = textmod.normalise("统一思想、提高认识，高度重视；狠抓落实。一句话。 甲 、乙\n丙：丁")
-    assert list(textmod.parallel_lists(text)) == [
+    lists = list(textmod.parallel_lists(text))
+    assert [[item for _at, item in items] for items in lists] == [
         ["统一思想", "提高认识", "高度重视"],  # ； ends a sentence
         ["甲", "乙"],  # stripped
         ["丙", "丁"],
     ]
+    for items in lists:
+        for at, item in items:
+            assert text[at : at + len(item)] == item
 
 
 def test_find_files_filters_suffixes_and_hidden(tmp_path):
