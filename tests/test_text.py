@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+import unicodedata
 
 import docx
 import pytest
 from conftest import spools
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cli import cli
 from phraser import text as textmod
@@ -216,6 +219,25 @@ def test_read_docx_merged_cell_read_once(tmp_path):
 def test_normalise_full_width_to_half_width():
     raw = "ＡＢＣ１２３，（一）：；！？\u3000x\u200by\ufeffz、。《》"
     assert textmod.normalise(raw) == "ABC123,(一):;!? xyz、。《》"
+
+
+@given(
+    st.text(
+        st.one_of(
+            st.characters(),  # any code point, combining marks and Hangul jamo included
+            st.sampled_from(list("ＡＢ１，（\u0301\u0308\u1100\u1161\u11a8℃①…㎡\n\r")),
+        ),
+        max_size=40,
+    )
+)
+def test_nfkc_is_unicodedata_nfkc(text):
+    """The fast path (full-width replaced, then NFKC line by line) gives NFKC's string:
+    Ａ + a combining accent still composes to Á, jamo still compose to a syllable."""
+    assert textmod._nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_nfkc_folds_what_the_fast_path_leaves_to_nfkc():
+    assert textmod._nfkc("Ａ\u0301，２℃\n甲①乙") == "Á,2°C\n甲1乙"
 
 
 def test_normalise_line_endings():
