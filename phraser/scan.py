@@ -31,8 +31,6 @@ _BASE_INV = pow(BASE, -1, _BITS)
 #: Bits of the filter that rules most windows out before the binary search.
 FILTER_BITS = 24
 _LOW = np.uint64((1 << FILTER_BITS) - 1)
-#: Characters that end a sentence (text.SENTENCE_END's class).
-SENTENCE_ENDS = "。！？!?；;\n"
 
 
 def string_hash(s: str) -> int:
@@ -170,7 +168,9 @@ class Layout:
         n = self.n = len(self.text)
         self.codes = codes = np.frombuffer(self.text.encode("utf-32-le"), dtype=np.uint32)
         at = np.arange(n, dtype=np.int64)
-        is_end = np.isin(codes, np.array([ord(ch) for ch in SENTENCE_ENDS], dtype=np.uint32))
+        is_end = np.isin(
+            codes, np.array([ord(ch) for ch in textmod.SENTENCE_ENDS], dtype=np.uint32)
+        )
         self.sentence_start = (np.maximum.accumulate(np.where(is_end, at, -1)) + 1).astype(np.int32)
         self.sentence_end = _suffix_min(np.where(is_end, at, n)).astype(np.int32)
         self.newlines = np.flatnonzero(codes == 10).astype(np.int32)

@@ -23,10 +23,11 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | DOCX_SUFFIXES | HTML_SUFFIXES
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\u3007"
 HAN_RUN = re.compile(f"[{HAN}]+")
 HAN_CHAR = re.compile(f"[{HAN}]")
-#: Sentence ends. A newline ends a paragraph and so a sentence too.
-SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
+#: Characters that end a sentence. A newline ends a paragraph and so a sentence too.
+SENTENCE_ENDS = "。！？!?；;\n"
+SENTENCE_END = re.compile(f"[{SENTENCE_ENDS}]+")
 #: A sentence: a run of anything but sentence ends.
-SENTENCE = re.compile(r"[^。！？!?；;\n]+")
+SENTENCE = re.compile(f"[^{SENTENCE_ENDS}]+")
 #: Separators between parallel list items inside one sentence.
 LIST_SEP = re.compile(r"[、，,；;：:]")
 
