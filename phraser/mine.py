@@ -571,18 +571,17 @@ class TemplateCounts:
         """(head id, tail id, slot start, slot end) of every A…B, in the order one reads
         them: by tail position, longer tail first, then slot start, shorter head first."""
         n = scan.n
-        hp, hid = scan.find(self.head_needles)
+        hp, hid = scan.find(self.head_needles, whole=True)
         hk = self.head_len[hid]
-        whole = scan.bound[hp] & scan.bound[hp + hk]
         ends = {}
         for la in (1, 2):
             at = np.full(n + 1, -1, dtype=np.int32)
-            sel = whole & (hk == la)
+            sel = hk == la
             at[hp[sel] + la] = hid[sel]
             ends[la] = at
-        tp, tid = scan.find(self.tail_needles)
+        tp, tid = scan.find(self.tail_needles, whole=True)
         tk = self.tail_len[tid]
-        ok = scan.bound[tp] & scan.bound[tp + tk] & (tp - scan.run_start[tp] >= 3)
+        ok = tp - scan.run_start[tp] >= 3
         tp, tid, tk = tp[ok], tid[ok], tk[ok]
         rs = scan.run_start[tp]
         cols: list[list[np.ndarray]] = [[], [], [], [], [], []]

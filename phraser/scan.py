@@ -278,13 +278,18 @@ class Scan(Layout):
         end = pos + size
         return self.powers[end - 1] * (self.prefix[end] - self.prefix[pos])
 
-    def find(self, needles: Needles, lengths: Sequence[int] | None = None):
-        """(positions, needle ids) of every occurrence inside a Han run, in text order."""
+    def find(self, needles: Needles, lengths: Sequence[int] | None = None, whole: bool = False):
+        """(positions, needle ids) of every occurrence inside a Han run, in text order;
+        with `whole`, only those that start and end on word boundaries (`cut` first): the
+        windows between are never hashed or looked up."""
         found_pos, found_id = [], []
         for k, (_hashes, index, ids) in needles.lengths.items():
-            if lengths is not None and k not in lengths:
+            if (lengths is not None and k not in lengths) or k > self.n:
                 continue
-            pos = np.flatnonzero(self.room >= k)
+            room = self.room >= k  # False in the last k − 1 places
+            if whole:
+                room[: self.n + 1 - k] &= self.bound[: self.n + 1 - k] & self.bound[k:]
+            pos = np.flatnonzero(room)
             if not len(pos):
                 continue
             h = self.hashes(pos, k)

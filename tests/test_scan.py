@@ -44,6 +44,15 @@ def test_find_matches_brute_force(bodies, sought):
     )
     assert found == expected
     assert list(pos) == sorted(pos)
+    pos, ids = scan.find(Needles(sought), whole=True)
+    whole = [(i, s) for i, s in found if scan.bound[i] and scan.bound[i + len(s)]]
+    assert sorted(zip(pos.tolist(), [sought[i] for i in ids.tolist()], strict=True)) == whole
+
+
+def test_whole_finds_only_what_starts_and_ends_on_word_boundaries():
+    scan = _scan(["要加强领导，强领导不是词。"])
+    pos, ids = scan.find(Needles(["领导", "强领"]), whole=True)
+    assert (pos.tolist(), ids.tolist()) == ([3, 7], [0, 0])
 
 
 def test_window_hash_is_string_hash():
