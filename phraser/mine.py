@@ -48,6 +48,7 @@ from .scan import (
     group_ranks,
     groups,
     row_hashes,
+    word_bounds,
 )
 
 #: Characters a stock phrase does not start with: particles, conjunctions, prepositions
@@ -913,6 +914,8 @@ class Miner:
         self.han_chars = 0
         self.example = Examples()
         self._bases: list[int] | None = None
+        #: The stats pass's word boundaries, cut ahead by a second process (`precut`).
+        self._bounds: Later | None = None
         #: Each level's frequent n-grams: the counts of every n-gram (see `counts_of`).
         self._levels: dict[int, Level] = {}
 
@@ -941,9 +944,12 @@ class Miner:
             offset += info.chars + 1
         return runs
 
-    def _scan(self, run: tuple[list[int], int], cut: int = 0) -> Scan:
-        """One run as a `Scan`, its words cut by `cut` processes (not at all when 0).
-        Block numbers count on across documents, a new document opening a new block."""
+    def _scan(
+        self, run: tuple[list[int], int], cut: int = 0, bounds: np.ndarray | None = None
+    ) -> Scan:
+        """One run as a `Scan`, its words cut by `cut` processes (not at all when 0) unless
+        its `bounds` were cut ahead (bit-packed, see `cut_runs`). Block numbers count on
+        across documents, a new document opening a new block."""
         block_chars = self.p.resolved_block_chars(self.spool.chars)
         docs = self.spool.docs
         ks, offset = run
@@ -961,9 +967,19 @@ class Miner:
             np.array([self._bases[k] for k in ks], dtype=np.int64),
         )
         scan = Scan(bodies, layout, block_chars, offset)
-        if cut:
+        if bounds is not None:
+            scan.bound = np.unpackbits(bounds, count=scan.n + 1).view(bool)
+        elif cut:
             scan.cut(cut if scan.n >= PARALLEL_CUT_CHARS else 1)
         return scan
+
+    def precut(self) -> None:
+        """Start cutting the stats pass's words in a second process, with several workers
+        and runs: they depend on the text alone, so they are cut while this process picks
+        the candidates on one core, not later when every core is busy."""
+        runs = self._runs()
+        if self.workers > 1 and len(runs) > 1:
+            self._bounds = Later(cut_runs, self.spool, [ks for ks, _ in runs], background=True)
 
     def _over_runs(self, work: Callable[[Scan], T], stage: str, cut: bool = False) -> Iterator[T]:
         """`work` on every run's `Scan` (its words cut when `cut`), the results in run order,
@@ -975,7 +991,10 @@ class Miner:
         runs = self._runs()
         if self.workers > 1 and len(runs) > 1:
             global _FORKED
-            _FORKED = lambda k: work(self._scan(runs[k], int(cut)))  # noqa: E731
+            bounds = [None] * len(runs)
+            if cut and self._bounds is not None:
+                bounds, self._bounds = self._bounds.get(), None
+            _FORKED = lambda k: work(self._scan(runs[k], int(cut), bounds[k]))  # noqa: E731
             try:
                 fork = multiprocessing.get_context("fork")
                 with ProcessPoolExecutor(self.workers, mp_context=fork) as pool:
@@ -1495,9 +1514,14 @@ class Miner:
         """All the passes. `on_phrases` is told the phrases' texts as soon as they are
         known, before the examples pass: work on them can start while it runs."""
         self.count_levels()
-        cands = self.candidates()
-        self.add_extra(cands)
-        template_counts = self.gather(cands)
+        self.precut()
+        try:
+            cands = self.candidates()
+            self.add_extra(cands)
+            template_counts = self.gather(cands)
+        finally:
+            if self._bounds is not None:
+                self._bounds.close()
         # Most occurrences cut through a word (出贡献 in 作出贡献): a fragment after all.
         for g in [g for g, st in cands.items() if st.aligned <= 0.5 and st.source != "added"]:
             del cands[g]
@@ -1526,6 +1550,13 @@ class Miner:
                 words.close()
         phrases = sorted(cands.values(), key=lambda s: -s.score)
         return MineResult(phrases, templates, pairs, self.spool.chars, self.han_chars)
+
+
+def cut_runs(spool: Spool, runs: list[list[int]]) -> list[np.ndarray]:
+    """The word boundaries of each run of consecutive documents (`word_bounds` of their
+    texts joined as `Scan` joins them), bit-packed: 1/8 of a byte a character to send back."""
+    texts = spool.texts()
+    return [np.packbits(word_bounds("\n".join(next(texts)[1] for _ in ks))) for ks in runs]
 
 
 def _still_short(taken: np.ndarray, ids: np.ndarray, cap: int) -> np.ndarray:

@@ -146,6 +146,33 @@ def word_lengths(texts: list[str], workers: int = 1) -> list[np.ndarray]:
         _CUTTING = []
 
 
+def word_bounds(text: str, workers: int = 1) -> np.ndarray:
+    """True at every position of `text` (and its end) where a jieba word of a Han run
+    starts or ends.
+
+    Each run is cut on its own, as the runs joined by a non-Han separator (jieba cuts
+    there anyway), in a few pieces that workers can share."""
+    bound = np.zeros(len(text) + 1, dtype=bool)
+    runs = [(m.start(), m.group()) for m in textmod.HAN_RUN.finditer(text)]
+    if not runs:
+        return bound
+    pieces = max(1, workers) * 2 if workers > 1 else 1
+    per = -(-len(runs) // pieces)
+    groups = [runs[i : i + per] for i in range(0, len(runs), per)]
+    lengths = word_lengths(["\x00".join(r for _s, r in g) for g in groups], workers)
+    for group, lens in zip(groups, lengths, strict=True):
+        starts = np.array([s for s, _r in group], dtype=np.int64)
+        sizes = np.array([len(r) for _s, r in group], dtype=np.int64)
+        joined_start = np.concatenate(([0], np.cumsum(sizes + 1)[:-1]))
+        ends = np.cumsum(lens, dtype=np.int64)
+        ends = np.concatenate(([0], ends))
+        run = np.searchsorted(joined_start, ends, side="right") - 1
+        within = ends - joined_start[run]
+        keep = within <= sizes[run]
+        bound[starts[run[keep]] + within[keep]] = True
+    return bound
+
+
 @dataclass
 class Docs:
     """The documents of one scan: their spool indexes, block numbering and offsets."""
@@ -248,28 +275,9 @@ class Scan(Layout):
     # -- words ------------------------------------------------------------------------
 
     def cut(self, workers: int = 1) -> None:
-        """Fill `bound`: True at every position where a jieba word of a Han run starts or ends.
-
-        Each run is cut on its own, as the runs joined by a non-Han separator (jieba cuts
-        there anyway), in a few pieces that workers can share."""
-        self.bound = bound = np.zeros(self.n + 1, dtype=bool)
-        runs = [(m.start(), m.group()) for m in textmod.HAN_RUN.finditer(self.text)]
-        if not runs:
-            return
-        pieces = max(1, workers) * 2 if workers > 1 else 1
-        per = -(-len(runs) // pieces)
-        groups = [runs[i : i + per] for i in range(0, len(runs), per)]
-        lengths = word_lengths(["\x00".join(r for _s, r in g) for g in groups], workers)
-        for group, lens in zip(groups, lengths, strict=True):
-            starts = np.array([s for s, _r in group], dtype=np.int64)
-            sizes = np.array([len(r) for _s, r in group], dtype=np.int64)
-            joined_start = np.concatenate(([0], np.cumsum(sizes + 1)[:-1]))
-            ends = np.cumsum(lens, dtype=np.int64)
-            ends = np.concatenate(([0], ends))
-            run = np.searchsorted(joined_start, ends, side="right") - 1
-            within = ends - joined_start[run]
-            keep = within <= sizes[run]
-            bound[starts[run[keep]] + within[keep]] = True
+        """Fill `bound`: True at every position where a jieba word of a Han run starts or ends
+        (`word_bounds`), cut by `workers` processes."""
+        self.bound = word_bounds(self.text, workers)
 
     # -- finding ------------------------------------------------------------------------
 

@@ -329,6 +329,27 @@ def test_several_workers_get_runs_of_about_a_share(tmp_path, monkeypatch):
         assert offsets == sorted(offsets) and offsets[0] == 0
 
 
+def test_words_cut_ahead_are_the_scans_own(tmp_path, monkeypatch):
+    """With several workers a second process cuts every run's words while the candidates
+    are picked: unpacked, they are the boundaries the scan would cut itself."""
+    import numpy as np
+
+    import phraser.mine
+    from phraser.mine import cut_runs
+
+    monkeypatch.setattr(phraser.mine, "MIN_RUN_CHARS", 1)
+    for name, body in CORPUS.items():
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    with spool([tmp_path]) as sp:
+        miner = Miner(sp, MineParams(), workers=2)
+        runs = miner._runs()
+        assert len(runs) >= 2
+        packed = cut_runs(sp, [ks for ks, _offset in runs])
+        for run, bounds in zip(runs, packed, strict=True):
+            ahead, own = miner._scan(run, bounds=bounds), miner._scan(run, cut=1)
+            assert own.bound.any() and np.array_equal(ahead.bound, own.bound)
+
+
 def test_default_workers_are_the_cores_within_bounds():
     from phraser.mine import MAX_WORKERS, default_workers
 

@@ -80,6 +80,23 @@ def test_a_failed_second_process_is_a_one_line_build_error(
     assert bank_copy.read_bytes() == before
 
 
+def test_a_failed_word_cutting_process_is_a_one_line_build_error(
+    monkeypatch, small_corpus, bank_copy, runner
+):
+    from cli import cli
+    from phraser import mine
+
+    before = bank_copy.read_bytes()
+    monkeypatch.setattr(mine, "MIN_RUN_CHARS", 1)  # several runs: their words cut ahead
+    monkeypatch.setattr(mine, "cut_runs", math.comb)  # the child calls it wrongly
+    args = ["build", str(small_corpus), "--db", str(bank_copy), "--workers", "2"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code != 0
+    assert "second process" in result.output and "as an integer" in result.output
+    assert "Traceback" not in result.output + result.stderr
+    assert bank_copy.read_bytes() == before
+
+
 def test_phrase_words_from_a_second_process_equal_inline(
     monkeypatch, small_corpus, small_bank, tmp_path
 ):
