@@ -40,6 +40,7 @@ from .scan import (
     BASE,
     Docs,
     HashIndex,
+    KeyGroups,
     Layout,
     Needles,
     Scan,
@@ -460,12 +461,13 @@ class PhraseCounts:
         whole = scan.bound[pos] & scan.bound[pos + self.lens[cid]]
         aligned = np.bincount(cid[whole], minlength=n)
         doc = scan.doc_of(pos)
-        first, _ = groups(cid, scan.blocks(pos, doc))
-        blocks = np.bincount(cid[first], minlength=n)
-        at, size = groups(cid, doc)  # a phrase's documents come in document order
+        by = KeyGroups(cid)
+        block = scan.blocks(pos, doc)
+        blocks = np.bincount(cid[by.groups(block)[0]], minlength=n)
+        at, size = by.groups(doc)  # a phrase's documents come in document order
         # 32-bit columns: a 100M-character corpus has ≈ 11M (phrase, document) pairs.
         in_docs = (cid[at], scan.docs.idx[doc[at]].astype(np.int32), size.astype(np.int32))
-        shown = first[first_per_group(cid[first], self.cap)]
+        shown = by.firsts(block, self.cap)  # one example a block
         return aligned, blocks, in_docs, (cid[shown], scan.places(pos[shown]))
 
     def merge(self, part: tuple) -> None:
@@ -532,16 +534,15 @@ class TemplateCounts:
         a, b, i, j = self._occurrences(scan)
         key = a.astype(np.int64) * max(1, len(self.tails)) + b
         doc = scan.doc_of(i)
-        first, count = groups(key)
-        first_block, _ = groups(key, scan.blocks(i, doc))
-        block_keys, blocks = np.unique(key[first_block], return_counts=True)
-        at, per_doc = groups(key, doc)
+        by = KeyGroups(key)  # a run's patterns, their documents and sentences, in key order
+        first, count = by.groups()
+        block_keys, blocks = np.unique(key[by.groups(scan.blocks(i, doc))[0]], return_counts=True)
+        at, per_doc = by.groups(doc)
         # 的 closing a filler belongs to the template's wording: 推进……的建设 is 推进……建设.
         ends = np.where((scan.codes[np.maximum(j - 1, 0)] == ord("的")) & (j - i > 2), j - 1, j)
         fh = scan.hashes(i, ends - i)
         f_first, f_count = groups(key, fh)
-        shown, _ = groups(key, scan.sentence_start[i])
-        shown = shown[first_per_group(key[shown], cap)]
+        shown = by.firsts(scan.sentence_start[i], cap)
         part = {
             "key": key[first],
             "count": count,

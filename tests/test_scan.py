@@ -10,6 +10,7 @@ from phraser import text as textmod
 from phraser.mine import segment
 from phraser.scan import (
     Docs,
+    KeyGroups,
     Needles,
     Scan,
     first_per_group,
@@ -105,6 +106,25 @@ def test_groups_and_first_per_group():
     assert first_per_group(keys, 2).tolist() == [0, 1, 2, 4, 5]
     assert group_ranks(keys).tolist() == [0, 0, 1, 2, 1, 0]
     assert group_ranks(keys[:0]).tolist() == []
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 3)), max_size=40), st.integers(1, 3))
+def test_key_groups_are_groups_in_key_order(rows, cap):
+    """One sort by key serves every grouping by a column that never decreases along the
+    rows: the same groups as `groups`, keys ascending, each key's groups in row order."""
+    keys = np.array([k for k, _ in rows], dtype=np.int64)
+    column = np.cumsum([step for _, step in rows]).astype(np.int64)  # never decreases
+    by = KeyGroups(keys)
+
+    def rows_of(first: np.ndarray, size: np.ndarray) -> list[tuple[int, int, int]]:
+        return list(zip(keys[first].tolist(), first.tolist(), size.tolist(), strict=True))
+
+    for cols in ((keys,), (keys, column)):
+        assert rows_of(*by.groups(*cols[1:])) == sorted(rows_of(*groups(*cols)))
+    first, _ = groups(keys, column)
+    capped = first[first_per_group(keys[first], cap)]
+    assert sorted(by.firsts(column, cap).tolist()) == sorted(capped.tolist())
 
 
 def test_needles_hash_like_strings():
