@@ -393,7 +393,7 @@ def write(
             _write_chars(db, readings, alike)
             _write_phrases(db, result, pinyin)
             _create_indexes(db)
-            set_ranks(db.conn)
+            _write_ranked(db.conn, ((st.text, " ".join(st.words)) for st in result.phrases))
         side.write(db)
         index.write(db)
         # Statistics from a sample of each index: the planner needs their shape, not exact
@@ -461,10 +461,12 @@ def _fill(
     _insert(
         db,
         "templates",
-        ("id", "text", "prefix", "suffix", "count", "filler_count", "doc_count", "score"),
+        ("id", "text", "prefix", "suffix", "count", "filler_count", "doc_count", "score", "rank"),
         (
-            (i, t.text, t.prefix, t.suffix, t.count, len(t.fillers), t.doc_count, round(t.score, 5))
-            for i, t in enumerate(result.templates, start=1)
+            (i, t.text, t.prefix, t.suffix, t.count, len(t.fillers), t.doc_count, score, rank)
+            for (i, t), score, rank in zip(
+                enumerate(result.templates, start=1), *_ranked_scores(result.templates), strict=True
+            )
         ),
     )
     _insert(
@@ -683,14 +685,28 @@ def _write_phrases(db, result: MineResult, pinyin: dict[str, str]) -> None:
                 round(st.right_entropy, 4),
                 round(st.dispersion, 4),
                 round(st.aligned, 4),
-                round(st.score, 5),
+                score,
+                rank,
                 st.source,
                 pinyin[st.text],
                 " ".join(st.words),
             )
-            for i, st in enumerate(result.phrases, start=1)
+            for (i, st), score, rank in zip(
+                enumerate(result.phrases, start=1), *_ranked_scores(result.phrases), strict=True
+            )
         ),
     )
+
+
+def _ranked_scores(entries: list) -> tuple[list[float], list[int]]:
+    """The scores stored of entries in id order, and each one's `rank` as `set_ranks`
+    numbers them (by stored score, ties by id, from 0): worked out here, so a build need
+    not rewrite every row once written."""
+    scores = [round(e.score, 5) for e in entries]
+    ranks = [0] * len(scores)
+    for rank, at in enumerate(sorted(range(len(scores)), key=scores.__getitem__)):
+        ranks[at] = rank  # a stable sort: ties stay in id order
+    return scores, ranks
 
 
 PHRASE_COLUMNS = (
@@ -706,6 +722,7 @@ PHRASE_COLUMNS = (
     "dispersion",
     "aligned",
     "score",
+    "rank",
     "source",
     "pinyin",
     "words",
@@ -726,7 +743,12 @@ def set_ranks(conn: sqlite3.Connection) -> None:
             f"row_number() over (order by score, id) - 1 as n from {table}) as r "
             f"where {table}.id = r.id"
         )
-    rows = conn.execute("select text, words from phrases order by score desc, id").fetchall()
+    _write_ranked(conn, conn.execute("select text, words from phrases order by score desc, id"))
+
+
+def _write_ranked(conn: sqlite3.Connection, phrases: Iterable[tuple[str, str | None]]) -> None:
+    """`ranked` from the phrases' (text, words), best first."""
+    rows = list(phrases)
     conn.execute("delete from ranked")
     for n, at in enumerate(range(0, len(rows), RANKED_ROW)):
         part = rows[at : at + RANKED_ROW]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -440,3 +441,24 @@ def test_a_mining_process_killed_fails_the_build_with_a_message(tmp_path, monkey
     with pytest.raises(BuildError, match="mining process stopped.*--workers 1"):
         build([corpus], db, workers=2)
     assert db.read_bytes() == before
+
+
+def test_a_builds_ranks_are_the_ones_set_ranks_gives(bundled_bank, tmp_path):
+    """A build numbers entries by score as it writes them; curation renumbers them with
+    `set_ranks` after an edit: the two must agree, ties included."""
+    from phraser.bank import set_ranks
+
+    queries = (
+        "select id, score, rank from phrases order by id",
+        "select id, score, rank from templates order by id",
+        "select id, texts, words from ranked order by id",
+    )
+    copy = tmp_path / "bank.sqlite"
+    shutil.copy(bundled_bank, copy)
+    conn = sqlite3.connect(copy)
+    built = [conn.execute(q).fetchall() for q in queries]
+    scores = [score for _id, score, _rank in built[0]]
+    assert len(set(scores)) < len(scores)  # tied scores, ranked by id
+    set_ranks(conn)
+    assert [conn.execute(q).fetchall() for q in queries] == built
+    assert sorted(rank for _id, _score, rank in built[0]) == list(range(len(built[0])))
