@@ -1362,14 +1362,20 @@ class Miner:
             phrases.merge(phrase_part)
             templates.merge(template_part, text)
             lists.merge(run_lists)
-        in_docs = phrases.doc_counts()
-        for k, g in enumerate(texts):
-            st = cands[g]
-            st.block_count = int(phrases.blocks[k])
-            st.in_docs = in_docs[k]
-            st.doc_count = len(st.in_docs)
-            st.aligned = int(phrases.aligned[k]) / st.count if st.count else 0.0
-            st.examples = (st.examples + phrases.examples[k])[: self.p.examples]
+        cap = self.p.examples
+        for st, blocks, docs, aligned, examples in zip(
+            cands.values(),  # in the order of `texts`
+            phrases.blocks.tolist(),
+            phrases.doc_counts(),
+            phrases.aligned.tolist(),
+            phrases.examples,
+            strict=True,
+        ):
+            st.block_count = blocks
+            st.in_docs = docs
+            st.doc_count = len(docs)
+            st.aligned = aligned / st.count if st.count else 0.0
+            st.examples = (st.examples + examples)[:cap]
         chars = self.spool.chars
         self.blocks_total = max(1, chars // self.p.resolved_block_chars(chars))
         self.lists = lists
