@@ -319,10 +319,16 @@ def group_ranks(keys: np.ndarray) -> np.ndarray:
     """Each row's place among the rows of its key (0 for the first), rows in stream order."""
     order = np.argsort(keys, kind="stable")
     k = keys[order]
-    starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
     rank = np.empty(len(k), dtype=np.int64)
-    rank[order] = np.arange(len(k)) - np.repeat(starts, np.diff(np.append(starts, len(k))))
+    rank[order] = _ranks_in_runs(np.concatenate(([True], k[1:] != k[:-1])))
     return rank
+
+
+def _ranks_in_runs(new: np.ndarray) -> np.ndarray:
+    """Each row's place in its run of rows, a run starting wherever `new` is True (as it
+    is at row 0)."""
+    starts = np.flatnonzero(new)
+    return np.arange(len(new)) - np.repeat(starts, np.diff(np.append(starts, len(new))))
 
 
 def first_per_group(keys: np.ndarray, cap: int) -> np.ndarray:
@@ -344,25 +350,22 @@ class KeyGroups:
 
     def groups(self, column: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(first, size) of each distinct key, or (key, `column`), keys ascending."""
-        new = self.new_key
-        if column is not None:
-            c = column[self.order]
-            new = new.copy()
-            new[1:] |= c[1:] != c[:-1]
-        starts = np.flatnonzero(new)
-        return self.order[starts], np.diff(np.append(starts, len(new)))
+        starts = np.flatnonzero(self._new(column))
+        return self.order[starts], np.diff(np.append(starts, len(self.order)))
 
     def firsts(self, column: np.ndarray, cap: int) -> np.ndarray:
         """The first row of each distinct (key, `column`), only the first `cap` of each key."""
+        starts = np.flatnonzero(self._new(column))
+        return self.order[starts[_ranks_in_runs(self.new_key[starts]) < cap]]
+
+    def _new(self, column: np.ndarray | None) -> np.ndarray:
+        """Where a group starts, in key order."""
+        if column is None:
+            return self.new_key
         c = column[self.order]
         new = self.new_key.copy()
         new[1:] |= c[1:] != c[:-1]
-        starts = np.flatnonzero(new)
-        key_starts = np.flatnonzero(self.new_key[starts])  # the key's first group
-        rank = np.arange(len(starts)) - np.repeat(
-            key_starts, np.diff(np.append(key_starts, len(starts)))
-        )
-        return self.order[starts[rank < cap]]
+        return new
 
 
 def groups(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
