@@ -121,3 +121,22 @@ def test_gloss_postings_meet_every_gloss_sharing_two_bigrams(bundled_bank):
         assert {s.text for s in _by_gloss(query, index, 1.0)} == scanned
         met += len(scanned)
     assert met >= 10
+
+
+def test_short_terms_no_dictionary_explains_rank_behind_set_formulations(bundled_bank):
+    """Plain speech stands for set formulations; a three-character phrase with no gloss
+    (a derived noun such as 积极性) is discounted, a glossed one (走过场) or a
+    four-character one is not, and the list stays sorted best first."""
+    from phraser.match.intent import TERM_DISCOUNT, _shape, match
+
+    index = Index.load(Bank(bundled_bank), read_all=True)
+    texts = list(index.phrases)
+    four = next(t for t in texts if len(t) == 4)
+    glossed = next(t for t in texts if len(t) == 3 and index.phrases[t].id in index.glosses)
+    bare = next(t for t in texts if len(t) == 3 and index.phrases[t].id not in index.glosses)
+    assert (_shape(four, index), _shape(glossed, index)) == (1.0, 1.0)
+    assert _shape(bare, index) == TERM_DISCOUNT < 1.0
+    queries = ("遇事要多听听大家的意见", "领导班子成员之间要互相支持", "这个事情要马上去办不能等")
+    for query in queries:
+        scores = [s.score for s in match(query, index, limit=20)]
+        assert scores and scores == sorted(scores, reverse=True)

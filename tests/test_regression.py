@@ -44,7 +44,7 @@ FLOORS: dict[str, dict[str, float]] = {
         "variant": 0.8,
         "template": 0.85,
         "companion": 0.85,
-        "intent": 0.4,
+        "intent": 0.5,
     },
     "reports": {
         "exact": 0.9,

