@@ -64,6 +64,22 @@ BAD_END = set(
 INNER_BREAKS = set("要是在就都将把被对从向让使")
 #: Ordinals and list markers: 一是, 二要, 第三 head enumerations, they are not phrases.
 ORDINALS = set("一二三四五六七八九十第")
+#: What follows a numeral that opens a list item (一是, 二要, 三抓, 四把) or a span of
+#: time (五年来, 十年内).
+LIST_MARKS = set("是要抓把年")
+#: Quantifiers that open a noun phrase (一些地方, 一批重大), not a stock phrase.
+QUANTIFIERS = ("一些", "一批", "一大批", "一部分", "一定", "一种", "一段", "一项", "一次")
+
+
+def enumerates(gram: str) -> bool:
+    """Whether `gram` opens a list item (一是加强, 第三), a span of time (五年来) or a noun
+    phrase (一些地方), rather than being a phrase that starts with a numeral (一视同仁,
+    一刀切, 三严三实, 四个意识): all of those were dropped before, with 一 an ordinal."""
+    return (
+        gram[0] == "第"
+        or (gram[0] in ORDINALS and gram[1] in LIST_MARKS)
+        or gram.startswith(QUANTIFIERS)
+    )
 
 #: Normalised entropy (H / log count) on the slot side of a template piece: a slot's
 #: neighbours vary, a fixed phrase's do not.
@@ -1258,7 +1274,7 @@ class Miner:
         for g, pmi, c, le, ri in zip(self.entropic, pmis, counts, lefts, rights, strict=True):
             if c < p.min_count:
                 continue
-            if g[0] in ORDINALS or (g[0] in BAD_START and g[1] in BAD_START):
+            if enumerates(g) or (g[0] in BAD_START and g[1] in BAD_START):
                 continue
             if min(le, ri) < p.min_entropy:
                 continue

@@ -103,6 +103,23 @@ def test_every_entry_has_examples_with_positions(result):
     assert ex.line >= 1 and ex.col >= 1
 
 
+def test_phrases_may_start_with_a_numeral_list_items_may_not(tmp_path):
+    """一视同仁 and 四个意识 are stock phrases; 一是加强 opens a list item, 一些地方 a noun
+    phrase, 五年来 a span of time (every n-gram opening with 一…十 used to be dropped)."""
+    lefts = ("各级政府要", "我们必须", "全市上下", "党员干部应当", "各部门要")
+    rights = ("，推动工作落实。", "，确保取得实效。", "，开创工作新局面。", "，狠抓落实。")
+    body = "".join(
+        f"{lefts[k % 5]}{phrase}{rights[(k * 3 + j) % 4]}"
+        for k in range(5)
+        for j, phrase in enumerate(("一视同仁", "四个意识"))
+    )
+    items = ("管理", "监督", "服务", "建设")
+    body += "".join(f"一是加强{x}，一些地方{x}，五年来{x}。" for x in items)
+    texts = {p.text for p in _mine(tmp_path, {"a.txt": body}).phrases}
+    assert {"一视同仁", "四个意识"} <= texts
+    assert not {t for t in texts if t.startswith(("一是", "一些", "五年"))}
+
+
 def test_min_count_option(tmp_path):
     r = _mine(tmp_path, CORPUS, min_count=3)
     texts = {p.text for p in r.phrases if p.source == "mined"}
