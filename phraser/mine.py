@@ -35,6 +35,7 @@ import numpy as np
 
 from . import text as textmod
 from .corpus import Spool
+from .lexicon import set_phrases
 from .offload import Later
 from .scan import (
     BASE,
@@ -1258,6 +1259,8 @@ class Miner:
         """The count of each `size`-gram hashed in `h` (`row_hashes`: the levels hash
         alike), 0 if not frequent."""
         level = self._levels[size]
+        if not len(level.counts):
+            return np.zeros(len(h), dtype=np.int64)  # no frequent n-gram of this length
         at = level.index.find(h)
         return np.where(at >= 0, level.counts[at], 0).astype(np.int64)
 
@@ -1281,6 +1284,9 @@ class Miner:
             if pmi < p.min_pmi:
                 continue
             out[g] = PhraseStat(g, c, pmi, le, ri)
+        lexical = set_phrases()
+        for g, c in self._vouched(out, lexical).items():
+            out[g] = PhraseStat(g, c, self.pmi(g), self.left.get(g, 0.0), self.right.get(g, 0.0))
         # Function words at the edges (的工作, 要进一步) or a modal or preposition alone
         # inside a longer candidate (部门要高度重视) mark a piece of a sentence; four
         # characters are often a parallel idiom built that way (利在千秋). Judged on
@@ -1304,9 +1310,26 @@ class Miner:
             c = out[g].count
             for sub in (g[:-1], g[1:]):
                 s = out.get(sub)
-                if s is not None and c >= 0.7 * s.count:
+                if s is not None and c >= 0.7 * s.count and (sub not in lexical or g in lexical):
                     del out[sub]
         return out
+
+    def _vouched(self, found: dict[str, PhraseStat], lexical: frozenset[str]) -> dict[str, int]:
+        """Set phrases a dictionary lists (`lexicon.set_phrases`) that are frequent here
+        but failed the statistics, with their counts: at a count of two or three, one
+        repeated neighbour is enough to fail the entropy test. The edge and fragment rules
+        still apply to them, and a longer candidate that only adds a word to one of them
+        (搞劳民伤财) no longer removes it."""
+        p = self.p
+        known = [
+            g
+            for g in lexical
+            if p.min_len <= len(g) <= p.max_len and g not in found and not enumerates(g)
+        ]
+        known.sort()
+        return {
+            g: c for g, c in zip(known, self.counts_of(known), strict=True) if c >= p.min_count
+        }
 
     def add_extra(self, cands: dict[str, PhraseStat]) -> None:
         """Phrases the user added join the candidates with their real counts, so the stats

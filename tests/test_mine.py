@@ -120,6 +120,20 @@ def test_phrases_may_start_with_a_numeral_list_items_may_not(tmp_path):
     assert not {t for t in texts if t.startswith(("一是", "一些", "五年"))}
 
 
+def test_set_phrases_a_dictionary_lists_are_kept_on_few_counts(tmp_path):
+    """Twice, both times before 的, 义不容辞 fails the entropy test; 劳民伤财 always after
+    搞 looks like a fragment of 搞劳民伤财. The idiom dictionary vouches for both; a
+    phrase no dictionary lists (推动改革, twice before 的 too) needs its statistics."""
+    body = (
+        "各级干部义不容辞的责任是服务群众。党员义不容辞的使命是推进管理。"
+        "不能搞劳民伤财的工程。坚决反对搞劳民伤财，推进管理。决不搞劳民伤财，推进管理。"
+        "党员推动改革的责任。干部推动改革的使命。"
+    )
+    texts = {p.text for p in _mine(tmp_path, {"a.txt": body}).phrases}
+    assert {"义不容辞", "劳民伤财"} <= texts
+    assert "推动改革" not in texts
+
+
 def test_min_count_option(tmp_path):
     r = _mine(tmp_path, CORPUS, min_count=3)
     texts = {p.text for p in r.phrases if p.source == "mined"}
