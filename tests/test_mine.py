@@ -269,6 +269,85 @@ def test_levels_in_chunks_change_nothing(tmp_path, monkeypatch):
     assert len(list(whole.frequent())) > 100 and whole.left and whole.right
 
 
+def test_levels_by_argsort_where_keys_do_not_pack(tmp_path, monkeypatch):
+    """The levels sort n-gram keys with their row numbers packed below them; keys too
+    wide to pack (a level below of millions on a huge corpus) are sorted by `argsort`
+    instead, and the levels come out the same, in chunks or not."""
+    import phraser.mine
+
+    files = dict(CORPUS, **{"c.txt": CORPUS["a.txt"][::-1] + CORPUS["b.txt"]})
+    for name, body in files.items():
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    with spool([tmp_path]) as sp:
+        packed = Miner(sp, MineParams(max_len=6))
+        packed.count_levels()
+        monkeypatch.setattr(phraser.mine, "_key_bits", lambda below: 63)
+        monkeypatch.setattr(phraser.mine, "LEVEL_CHARS", 7)
+        wide = Miner(sp, MineParams(max_len=6), workers=2)
+        wide.count_levels()
+    assert _levels(wide) == _levels(packed)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 40), max_size=300),
+    st.sampled_from([6, 64]),
+    st.booleans(),
+    st.booleans(),
+)
+def test_distinct_and_sorted_by_packing_agree_with_numpy(values, bits, runs, weighted):
+    """`_sorted` (row numbers packed below keys of `bits` bits, or `argsort` when 64) and
+    `_distinct` against numpy's own sort and unique, in sorted runs or not."""
+    import numpy as np
+
+    from phraser.mine import _distinct, _sorted
+
+    keys = np.array(values, dtype=np.uint64)
+    if runs:  # merged chunks: increasing runs one after the other
+        keys = np.concatenate([np.sort(keys[: len(keys) // 2]), np.sort(keys[len(keys) // 2 :])])
+    order, ordered = _sorted(keys, bits, runs)
+    assert sorted(order.tolist()) == list(range(len(keys)))
+    assert (keys[order] == np.sort(keys)).all() and (ordered == np.sort(keys)).all()
+    weights = np.arange(len(keys), dtype=np.int64) * 3 + 1 if weighted else None
+    at, count = _distinct(keys, bits, weights, runs)
+    unique = np.unique(keys)
+    assert (keys[at] == unique).all()
+    expected = [
+        int((weights[keys == u] if weighted else (keys == u)).sum()) for u in unique.tolist()
+    ]
+    assert count.tolist() == expected
+
+
+def test_gram_keys_tell_n_grams_apart():
+    """A key stands for one n-gram: its head's index and last character, or (head not
+    frequent) its tail's index and first character; the two kinds never meet."""
+    import numpy as np
+
+    from phraser.mine import _gram_keys, _key_bits
+
+    below = 5
+    grams = [  # (first, last, head, tail)
+        (first, last, head, tail)
+        for first in (1, 2, 0xFFFF)
+        for last in (1, 3, 0xFFFF)
+        for head in (-1, 0, 4)
+        for tail in (-1, 0, 4)
+        if head >= 0 or tail >= 0
+    ]
+    cols = [np.array(c) for c in zip(*grams, strict=True)]
+    cols[0], cols[1] = cols[0].astype(np.uint16), cols[1].astype(np.uint16)
+    cols[2], cols[3] = cols[2].astype(np.int32), cols[3].astype(np.int32)
+    bits = _key_bits(below)
+    keys = _gram_keys(*cols, bits).tolist()
+    assert max(keys) < 2**bits
+    same = {  # what identifies an n-gram by its key
+        (f, la, h, t): ("head", h, la) if h >= 0 else ("tail", t, f) for f, la, h, t in grams
+    }
+    for a, ka in zip(grams, keys, strict=True):
+        for b, kb in zip(grams, keys, strict=True):
+            assert (ka == kb) == (same[a] == same[b])
+
+
 def test_hash_index_finds_each_hash():
     import numpy as np
 
