@@ -31,14 +31,16 @@ class OffloadError(RuntimeError):
 class Offload:
     """`fn(*args)` in a second process; `get` waits for its value, `close` stops it.
 
-    `fn` and `args` must pickle (a module-level function, plain data)."""
+    `fn` and `args` must pickle (a module-level function, plain data). A `nice` job runs
+    at that much lower a priority (`os.nice`): work needed only at the end, which should
+    take a core from this process only when this one does not want it."""
 
-    def __init__(self, fn: Callable[..., Any], *args: Any):
+    def __init__(self, fn: Callable[..., Any], *args: Any, nice: int = 0):
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_ROOT, env.get("PYTHONPATH")]))
         self.errors = tempfile.TemporaryFile()  # a file: a full pipe would stall the child
         self.proc: subprocess.Popen | None = subprocess.Popen(
-            [sys.executable, "-c", "from phraser.offload import _serve; _serve()"],
+            [sys.executable, "-c", f"from phraser.offload import _serve; _serve({int(nice)})"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.errors,
@@ -113,9 +115,11 @@ class Later:
             self.job.close()
 
 
-def _serve() -> None:
+def _serve(nice: int = 0) -> None:
     """The child: read the job from stdin, run it, pickle its value to stdout (anything
-    the job prints goes to stderr, so it cannot spoil the answer)."""
+    the job prints goes to stderr, so it cannot spoil the answer); `nice`: see `Offload`."""
+    if nice:
+        os.nice(nice)
     answer = sys.stdout.buffer
     sys.stdout = sys.stderr
     gc.disable()  # one job that makes many objects and exits: see build._no_cycle_collection

@@ -31,6 +31,37 @@ def test_a_later_value_is_the_same_from_either_process(background):
     later.close()  # nothing left to stop
 
 
+def test_a_nice_job_runs_at_a_lower_priority():
+    """`nice` lowers the second process's priority by that much (never this one's)."""
+    import os
+
+    mine = os.nice(0)
+    assert Offload(os.nice, 0).get() == mine
+    assert Offload(os.nice, 0, nice=3).get() == min(19, mine + 3)
+    assert os.nice(0) == mine
+
+
+def test_side_files_are_made_at_a_lower_priority(monkeypatch, tmp_path):
+    """The sense rows' and trigram index's processes yield to the build (`SIDE_NICE`):
+    their tables are only copied in at the end."""
+    import sqlite_utils
+
+    import phraser.offload
+    from phraser import bank
+
+    asked = []
+
+    class Recorded:
+        def __init__(self, fn, *args, nice=0):
+            asked.append(nice)
+
+    monkeypatch.setattr(phraser.offload, "Offload", Recorded)
+    db = sqlite_utils.Database(tmp_path / "b.sqlite")
+    db["t"].create({"x": int})
+    bank._SideFile(db, tmp_path / "side", print, (), needs=("t",), takes=(), background=True)
+    assert asked == [bank.SIDE_NICE] and bank.SIDE_NICE > 0
+
+
 def test_close_stops_a_running_job():
     job = Offload(time.sleep, 60)
     started = time.perf_counter()
