@@ -55,7 +55,21 @@ class Suggester:
         candidates += fuzzy.match(q, self.index)
         candidates += intent.match(q, self.index)
         kept = [c for c in candidates if c.text != q and c.text not in self.index.banned]
-        return rank(_defer_to_templates(kept), top=top, pinned=self.index.pinned)
+        return rank(_drop_loose(_defer_to_templates(kept)), top=top, pinned=self.index.pinned)
+
+
+#: A suggestion this sure (a whole typo fixed, a phrase found as written) answers the query.
+SURE = 0.95
+#: Paraphrases and near matches below this are guesses.
+LOOSE = 0.5
+
+
+def _drop_loose(candidates: list[Suggestion]) -> list[Suggestion]:
+    """Guesses (intent or fuzzy below LOOSE) go when something sure answers the query:
+    under 狠抓落失 → 狠抓落实 a drafter does not want 尽可能 or 出发点 as well."""
+    if not any(c.score >= SURE for c in candidates):
+        return candidates
+    return [c for c in candidates if c.match not in ("intent", "fuzzy") or c.score >= LOOSE]
 
 
 def _defer_to_templates(candidates: list[Suggestion]) -> list[Suggestion]:

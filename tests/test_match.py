@@ -228,3 +228,18 @@ def test_variant_reads_the_same_words_as_from_the_whole_vocabulary(
     monkeypatch.setattr(variant, "_worded", every)
     monkeypatch.setattr(variant, "_formal", lambda q, index: formal)
     assert sorted(variant.match(query, bundled_index), key=lambda s: (s.text, s.why)) == near
+
+
+def test_a_sure_answer_is_not_followed_by_guesses(bundled_index):
+    """Under a sure typo fix (狠抓落失 → 狠抓落实) the loose paraphrases and near matches
+    the bank would also offer (intent or fuzzy below LOOSE) are left out; without a sure
+    answer they stay."""
+    from phraser.suggest import LOOSE, SURE
+
+    suggester = Suggester(bundled_index)
+    results = suggester.suggest("狠抓落失", top=5)
+    assert results[0].text == "狠抓落实" and results[0].score >= SURE
+    assert not [s for s in results if s.match in ("intent", "fuzzy") and s.score < LOOSE]
+    unsure = suggester.suggest("大家一起出主意想办法", top=10)
+    assert all(s.score < SURE for s in unsure)
+    assert [s for s in unsure if s.match == "intent" and s.score < 0.9]
