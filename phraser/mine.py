@@ -897,7 +897,7 @@ def _entropy_sums(grams: dict[str, np.ndarray], size: int) -> tuple[np.ndarray, 
     for side, other in (("tail", "first"), ("head", "last")):
         sel = np.flatnonzero(grams[side] >= 0)
         which = grams[side][sel]
-        bits = max(1, (size - 1).bit_length()) + 16
+        bits = _key_bits(size) - 1  # `_gram_keys`' shape, without its flag bit
         key = (which.astype(np.uint64) << np.uint64(16)) | grams[other][sel].astype(np.uint64)
         order, _ = _sorted(key, bits, runs=True)  # in `_gram_keys` order: heads sorted
         sums.append(np.bincount(which[order], weights=clogc[sel][order], minlength=size))

@@ -30,10 +30,18 @@ CORPUS = {
 }
 
 
-def _mine(tmp_path: Path, files: dict[str, str], **params):
+#: CORPUS and a third document of it reversed: n-grams across a chunk's edge.
+LEVELS_CORPUS = dict(CORPUS, **{"c.txt": CORPUS["a.txt"][::-1] + CORPUS["b.txt"]})
+
+
+def _write(folder: Path, files: dict[str, str]) -> Path:
     for name, body in files.items():
-        (tmp_path / name).write_text(body, encoding="utf-8")
-    with spool([tmp_path]) as sp:
+        (folder / name).write_text(body, encoding="utf-8")
+    return folder
+
+
+def _mine(tmp_path: Path, files: dict[str, str], **params):
+    with spool([_write(tmp_path, files)]) as sp:
         return mine(sp, MineParams(**params))
 
 
@@ -254,10 +262,7 @@ def test_levels_in_chunks_change_nothing(tmp_path, monkeypatch):
     counts merged over many chunks, by one thread or two, come out as from one chunk."""
     import phraser.mine
 
-    files = dict(CORPUS, **{"c.txt": CORPUS["a.txt"][::-1] + CORPUS["b.txt"]})
-    for name, body in files.items():
-        (tmp_path / name).write_text(body, encoding="utf-8")
-    with spool([tmp_path]) as sp:
+    with spool([_write(tmp_path, LEVELS_CORPUS)]) as sp:
         whole = Miner(sp, MineParams(max_len=6))
         whole.count_levels()
         for size in (1, 7, 50):
@@ -275,10 +280,7 @@ def test_levels_by_argsort_where_keys_do_not_pack(tmp_path, monkeypatch):
     instead, and the levels come out the same, in chunks or not."""
     import phraser.mine
 
-    files = dict(CORPUS, **{"c.txt": CORPUS["a.txt"][::-1] + CORPUS["b.txt"]})
-    for name, body in files.items():
-        (tmp_path / name).write_text(body, encoding="utf-8")
-    with spool([tmp_path]) as sp:
+    with spool([_write(tmp_path, LEVELS_CORPUS)]) as sp:
         packed = Miner(sp, MineParams(max_len=6))
         packed.count_levels()
         monkeypatch.setattr(phraser.mine, "_key_bits", lambda below: 63)
